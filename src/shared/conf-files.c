@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "conf-files.h"
+#include "macro.h"
+#include "strv.h"
+
+int config_search_dirs(const char *root, char ***ret) {
+        static const char * const dirs[] = {
+                "/usr/lib/agentcgroup", "/usr/local/lib/agentcgroup", "/run/agentcgroup", "/etc/agentcgroup",
+        };
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                r = strv_consume(&l, asprintf_safe("%s%s", root && !streq(root, "/") ? root : "", dirs[i]));
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static bool path_is_masked(const char *path) {
+        struct stat st;
+
+        return stat(path, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
+}
+
+static bool has_conf_suffix(const char *name) {
+        size_t n = strlen(name);
+
+        return n > 5 && streq(name + n - 5, ".conf") && name[0] != '.';
+}
+
+static int name_cmp(const void *a, const void *b) {
+        const char *x = strrchr(*(char * const *) a, '/'), *y = strrchr(*(char * const *) b, '/');
+
+        return strcmp(x, y);
+}
+
+int config_files_list(char * const *dirs, Config *errors, char ***ret) {
+        _cleanup_strv_free_ char **dropins = NULL, **result = NULL;
+        _cleanup_(freep) char *main_file = NULL;
+        int r;
+
+        /* Later directories win: walk them all and let a later path replace an earlier one. */
+        STRV_FOREACH(d, dirs) {
+                _cleanup_(freep) char *m = NULL, *dd = NULL;
+                _cleanup_(closedirp) DIR *dir = NULL;
+                struct dirent *de;
+
+                m = asprintf_safe("%s/%s", *d, CONFIG_MAIN_FILE);
+                dd = asprintf_safe("%s/%s", *d, CONFIG_DROPIN_DIR);
+                if (!m || !dd)
+                        return -ENOMEM;
+                if (access(m, F_OK) == 0 || path_is_masked(m))
+                        free_and_replace_str(&main_file, TAKE_PTR(m));
+
+                dir = opendir(dd);
+                if (!dir) {
+                        if (errno != ENOENT && errors)
+                                config_add_error(errors, dd, 0, "cannot open drop-in directory: %m");
+                        continue;
+                }
+                while ((errno = 0, de = readdir(dir))) {
+                        _cleanup_(freep) char *p = NULL;
+                        bool replaced = false;
+
+                        if (!has_conf_suffix(de->d_name))
+                                continue;
+                        p = asprintf_safe("%s/%s", dd, de->d_name);
+                        if (!p)
+                                return -ENOMEM;
+                        for (char **e = dropins; e && *e; e++)
+                                if (streq(strrchr(*e, '/') + 1, de->d_name)) {
+                                        free_and_replace_str(e, TAKE_PTR(p));
+                                        replaced = true;
+                                        break;
+                                }
+                        if (!replaced) {
+                                r = strv_consume(&dropins, TAKE_PTR(p));
+                                if (r < 0)
+                                        return r;
+                        }
+                }
+                if (errno != 0 && errors)
+                        config_add_error(errors, dd, 0, "cannot read drop-in directory: %m");
+        }
+
+        result = calloc(1, sizeof(char *));
+        if (!result)
+                return -ENOMEM;
+        if (main_file && !path_is_masked(main_file)) {
+                r = strv_consume(&result, TAKE_PTR(main_file));
+                if (r < 0)
+                        return r;
+        }
+        if (dropins)
+                qsort(dropins, strv_length(dropins), sizeof(char *), name_cmp);
+        STRV_FOREACH(p, dropins) {
+                if (path_is_masked(*p))
+                        continue;
+                r = strv_extend(&result, *p);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(result);
+        return 0;
+}
+
+int config_load(char * const *dirs, Config **ret) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_strv_free_ char **files = NULL;
+        int r;
+
+        r = config_new(&c);
+        if (r < 0)
+                return r;
+        r = config_files_list(dirs, c, &files);
+        if (r < 0)
+                return r;
+
+        STRV_FOREACH(p, files) {
+                _cleanup_(fclosep) FILE *f = NULL;
+                struct stat st;
+
+                f = fopen(*p, "re");
+                if (!f) {
+                        r = config_add_error(c, *p, 0, "cannot open: %m");
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
+                        r = config_add_error(c, *p, 0, "not a regular file");
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                r = config_parse_file(c, *p, f);
+                if (r < 0)
+                        return r;
+        }
+
+        r = config_finalize(c);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(c);
+        return 0;
+}

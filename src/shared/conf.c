@@ -1,0 +1,761 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "conf.h"
+#include "glob-util.h"
+#include "log.h"
+#include "strv.h"
+
+static const char * const profile_class_names[_PROFILE_CLASS_MAX] = {
+        [PROFILE_CLASS_INTERACTIVE] = "interactive",
+        [PROFILE_CLASS_TOOL_BURST] = "tool-burst",
+        [PROFILE_CLASS_BACKGROUND] = "background",
+};
+
+const char *profile_class_to_string(ProfileClass c) {
+        if (c < 0 || c >= _PROFILE_CLASS_MAX)
+                return NULL;
+        return profile_class_names[c];
+}
+
+ProfileClass profile_class_from_string(const char *s) {
+        for (int i = 0; i < _PROFILE_CLASS_MAX; i++)
+                if (streq_ptr(s, profile_class_names[i]))
+                        return (ProfileClass) i;
+        return _PROFILE_CLASS_INVALID;
+}
+
+bool profile_name_is_valid(const char *name) {
+        size_t n;
+
+        if (isempty(name))
+                return false;
+        n = strlen(name);
+        if (n > PROFILE_NAME_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!isalnum((unsigned char) name[i]) && !strchr("-_.", name[i]))
+                        return false;
+        return true;
+}
+
+static Profile *profile_free(Profile *p) {
+        if (!p)
+                return NULL;
+        free(p->name);
+        free(p->file);
+        free(p);
+        return NULL;
+}
+
+static MatchRule *match_rule_free(MatchRule *m) {
+        if (!m)
+                return NULL;
+        free(m->name);
+        free(m->file);
+        strv_free(m->units);
+        strv_free(m->slices);
+        strv_free(m->users);
+        strv_free(m->descriptions);
+        free(m->profile);
+        free(m->profile_file);
+        free(m);
+        return NULL;
+}
+
+int config_new(Config **ret) {
+        _cleanup_(config_freep) Config *c = NULL;
+        int r;
+
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->log_level = -1;
+        r = strv_extend(&c->managed_slices, "agent.slice");
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+static void config_reset_file_state(Config *c) {
+        c->cur_file = mfree(c->cur_file);
+        c->cur_section = mfree(c->cur_section);
+        c->cur_file_sections = strv_free(c->cur_file_sections);
+        c->cur_file_section_lines = mfree(c->cur_file_section_lines);
+        c->cur_line = 0;
+}
+
+Config *config_free(Config *c) {
+        if (!c)
+                return NULL;
+        strv_free(c->managed_slices);
+        free(c->default_profile);
+        free(c->default_profile_file);
+        for (size_t i = 0; i < c->n_profiles; i++)
+                profile_free(c->profiles[i]);
+        free(c->profiles);
+        for (size_t i = 0; i < c->n_rules; i++)
+                match_rule_free(c->rules[i]);
+        free(c->rules);
+        strv_free(c->files);
+        for (size_t i = 0; i < c->n_errors; i++) {
+                free(c->errors[i].file);
+                free(c->errors[i].message);
+        }
+        free(c->errors);
+        config_reset_file_state(c);
+        free(c);
+        return NULL;
+}
+
+int config_add_error(Config *c, const char *file, unsigned line, const char *fmt, ...) {
+        ConfigError *e;
+        va_list ap;
+        char *msg = NULL;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+
+        e = reallocarray(c->errors, c->n_errors + 1, sizeof(ConfigError));
+        if (!e) {
+                free(msg);
+                return -ENOMEM;
+        }
+        c->errors = e;
+        c->errors[c->n_errors] = (ConfigError) {
+                .file = strdup(strempty(file)),
+                .line = line,
+                .message = msg,
+        };
+        if (!c->errors[c->n_errors].file) {
+                free(msg);
+                return -ENOMEM;
+        }
+        c->n_errors++;
+        return 0;
+}
+
+#define parse_error(c, ...) config_add_error((c), (c)->cur_file, (c)->cur_line, __VA_ARGS__)
+
+const Profile *config_find_profile(const Config *c, const char *name) {
+        for (size_t i = 0; i < c->n_profiles; i++)
+                if (streq_ptr(c->profiles[i]->name, name))
+                        return c->profiles[i];
+        return NULL;
+}
+
+static Profile *config_find_profile_mutable(Config *c, const char *name) {
+        return (Profile *) config_find_profile(c, name);
+}
+
+static MatchRule *config_find_rule(Config *c, const char *name) {
+        for (size_t i = 0; i < c->n_rules; i++)
+                if (streq(c->rules[i]->name, name))
+                        return c->rules[i];
+        return NULL;
+}
+
+/* ---- value parsers: each gets the key, the value and where to store it ---- */
+
+typedef int (*ConfigParser)(Config *c, const char *key, const char *value, void *data);
+
+static int config_parse_size(Config *c, const char *key, const char *value, void *data) {
+        SizeSpec *s = data;
+        int r;
+
+        r = parse_size_spec(value, s);
+        if (r < 0)
+                return parse_error(c, "%s=%s: %s; expected bytes with an optional K, M, G or T suffix, "
+                                   "a percentage of physical memory, or 'infinity'",
+                                   key, value, r == -ERANGE ? "value out of range" : "not a valid size");
+        return 0;
+}
+
+static int config_parse_cpu_weight_key(Config *c, const char *key, const char *value, void *data) {
+        if (parse_cpu_weight(value, data) < 0)
+                return parse_error(c, "%s=%s: expected a whole number from 1 to 10000", key, value);
+        return 0;
+}
+
+static int config_parse_tasks_max_key(Config *c, const char *key, const char *value, void *data) {
+        if (parse_tasks_max(value, data) < 0)
+                return parse_error(c, "%s=%s: expected a positive whole number or 'infinity'", key, value);
+        return 0;
+}
+
+static int config_parse_class(Config *c, const char *key, const char *value, void *data) {
+        ProfileClass *class = data, v;
+
+        v = profile_class_from_string(value);
+        if (v < 0)
+                return parse_error(c, "%s=%s: unknown class; expected interactive, tool-burst or background",
+                                   key, value);
+        *class = v;
+        return 0;
+}
+
+static int config_parse_log_level(Config *c, const char *key, const char *value, void *data) {
+        int *level = data, v;
+
+        v = log_level_from_string(value);
+        if (v < 0)
+                return parse_error(c, "%s=%s: unknown log level; expected debug, info, notice, warning or err",
+                                   key, value);
+        *level = v;
+        return 0;
+}
+
+static int config_parse_profile_ref(Config *c, const char *key, const char *value, char **name,
+                                    char **file, unsigned *line) {
+        if (!profile_name_is_valid(value))
+                return parse_error(c, "%s=%s: not a valid profile name (1-%d characters from A-Z a-z 0-9 - _ .)",
+                                   key, value, PROFILE_NAME_MAX);
+        if (!free_and_replace_str(name, strdup(value)) || !free_and_replace_str(file, strdup(c->cur_file)))
+                return -ENOMEM;
+        *line = c->cur_line;
+        return 0;
+}
+
+static int config_parse_default_profile(Config *c, const char *key, const char *value, void *data) {
+        if (isempty(value)) {
+                c->default_profile = mfree(c->default_profile);
+                return 0;
+        }
+        return config_parse_profile_ref(c, key, value, &c->default_profile, &c->default_profile_file,
+                                        &c->default_profile_line);
+}
+
+static bool user_name_is_valid(const char *s) {
+        size_t n = strlen(s);
+
+        if (n == 0 || n > 32 || s[0] == '-')
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!isalnum((unsigned char) s[i]) && !strchr("._-", s[i]))
+                        return false;
+        return true;
+}
+
+/* List settings follow systemd: each assignment appends, an empty one resets. */
+static int config_parse_list(Config *c, const char *key, const char *value, char ***list, bool words,
+                             bool (*check)(Config *, const char *, const char *)) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        if (isempty(value)) {
+                *list = strv_free(*list);
+                return 0;
+        }
+        if (words)
+                r = strv_split_whitespace(value, &l);
+        else
+                r = strv_extend(&l, value);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(w, l)
+                if (!check(c, key, *w))
+                        return 0; /* check() recorded the error; the assignment is dropped as a whole */
+        STRV_FOREACH(w, l) {
+                r = strv_extend(list, *w);
+                if (r < 0)
+                        return r;
+        }
+        if (!*list) /* "Unit= " with only blanks: an empty, but set, list */
+                *list = calloc(1, sizeof(char *));
+        return *list ? 0 : -ENOMEM;
+}
+
+static bool check_glob(Config *c, const char *key, const char *w) {
+        const char *why;
+
+        if (!glob_is_valid(w, &why)) {
+                parse_error(c, "%s=%s: bad glob: %s", key, w, why);
+                return false;
+        }
+        return true;
+}
+
+static bool check_unit_glob(Config *c, const char *key, const char *w) {
+        if (!check_glob(c, key, w))
+                return false;
+        for (const char *p = w; *p; p++)
+                if (!isalnum((unsigned char) *p) && !strchr(":-_.\\@*?[]!^", *p)) {
+                        parse_error(c, "%s=%s: bad glob: '%c' cannot appear in a unit name", key, w, *p);
+                        return false;
+                }
+        return true;
+}
+
+static bool check_user(Config *c, const char *key, const char *w) {
+        if (!user_name_is_valid(w)) {
+                parse_error(c, "%s=%s: not a valid user name or UID", key, w);
+                return false;
+        }
+        return true;
+}
+
+static int config_parse_unit_globs(Config *c, const char *key, const char *value, void *data) {
+        return config_parse_list(c, key, value, data, true, check_unit_glob);
+}
+
+static int config_parse_description_glob(Config *c, const char *key, const char *value, void *data) {
+        return config_parse_list(c, key, value, data, false, check_glob);
+}
+
+static int config_parse_users(Config *c, const char *key, const char *value, void *data) {
+        return config_parse_list(c, key, value, data, true, check_user);
+}
+
+static int config_parse_unit_type(Config *c, const char *key, const char *value, void *data) {
+        UnitType *t = data, v;
+
+        if (isempty(value)) {
+                *t = _UNIT_TYPE_INVALID;
+                return 0;
+        }
+        v = unit_type_from_string(value);
+        if (v < 0)
+                return parse_error(c, "%s=%s: expected slice, scope or service", key, value);
+        *t = v;
+        return 0;
+}
+
+static int config_parse_rule_profile(Config *c, const char *key, const char *value, void *data) {
+        MatchRule *m = data;
+
+        return config_parse_profile_ref(c, key, value, &m->profile, &m->profile_file, &m->profile_line);
+}
+
+typedef struct ConfigItem {
+        const char *key;
+        ConfigParser parse;
+        size_t offset;  /* into the section's object; SIZE_MAX: the object itself */
+} ConfigItem;
+
+static const ConfigItem manager_items[] = {
+        { "ManagedSlices",  config_parse_unit_globs,       offsetof(Config, managed_slices) },
+        { "LogLevel",       config_parse_log_level,        offsetof(Config, log_level) },
+        { "DefaultProfile", config_parse_default_profile,  SIZE_MAX },
+        {}
+};
+
+static const ConfigItem profile_items[] = {
+        { "Class",          config_parse_class,            offsetof(Profile, class) },
+        { "CPUWeight",      config_parse_cpu_weight_key,   offsetof(Profile, cpu_weight) },
+        { "MemoryMin",      config_parse_size,             offsetof(Profile, memory_min) },
+        { "MemoryLow",      config_parse_size,             offsetof(Profile, memory_low) },
+        { "MemoryHigh",     config_parse_size,             offsetof(Profile, memory_high) },
+        { "MemoryMax",      config_parse_size,             offsetof(Profile, memory_max) },
+        { "MemorySwapMax",  config_parse_size,             offsetof(Profile, memory_swap_max) },
+        { "TasksMax",       config_parse_tasks_max_key,    offsetof(Profile, tasks_max) },
+        {}
+};
+
+static const ConfigItem match_items[] = {
+        { "Unit",           config_parse_unit_globs,       offsetof(MatchRule, units) },
+        { "Slice",          config_parse_unit_globs,       offsetof(MatchRule, slices) },
+        { "User",           config_parse_users,            offsetof(MatchRule, users) },
+        { "Description",    config_parse_description_glob, offsetof(MatchRule, descriptions) },
+        { "Type",           config_parse_unit_type,        offsetof(MatchRule, type) },
+        { "Profile",        config_parse_rule_profile,     SIZE_MAX },
+        {}
+};
+
+/* ---- sections ---- */
+
+typedef enum SectionKind {
+        SECTION_NONE,
+        SECTION_MANAGER,
+        SECTION_PROFILE,
+        SECTION_MATCH,
+        SECTION_UNKNOWN,
+} SectionKind;
+
+static SectionKind section_kind(const char *section, const char **ret_name) {
+        const char *colon;
+
+        *ret_name = NULL;
+        if (!section)
+                return SECTION_NONE;
+        if (streq(section, "Manager"))
+                return SECTION_MANAGER;
+        colon = strchr(section, ':');
+        if (!colon)
+                return SECTION_UNKNOWN;
+        *ret_name = colon + 1;
+        if ((size_t) (colon - section) == strlen("Profile") && strneq(section, "Profile", colon - section))
+                return SECTION_PROFILE;
+        if ((size_t) (colon - section) == strlen("Match") && strneq(section, "Match", colon - section))
+                return SECTION_MATCH;
+        return SECTION_UNKNOWN;
+}
+
+static int append_ptr(void ***array, size_t *n, void *p) {
+        void **a = reallocarray(*array, *n + 1, sizeof(void *));
+
+        if (!a)
+                return -ENOMEM;
+        a[(*n)++] = p;
+        *array = a;
+        return 0;
+}
+
+/* Called by the line reader on each "[...]" header, so that empty sections still define their
+ * profile or rule, and so that a name repeated within one file is caught. */
+static int config_begin_section(Config *c, const char *section) {
+        const char *name;
+        SectionKind kind;
+        size_t n;
+        int r;
+
+        if (!free_and_replace_str(&c->cur_section, strdup(section)))
+                return -ENOMEM;
+
+        kind = section_kind(section, &name);
+        if (kind == SECTION_UNKNOWN) {
+                return parse_error(c, "unknown section [%s]; expected [Manager], [Profile:NAME] or [Match:NAME]",
+                                   section);
+        }
+        if (kind == SECTION_MANAGER)
+                return 0;
+
+        if (!profile_name_is_valid(name))
+                return parse_error(c, "[%s]: not a valid %s name (1-%d characters from A-Z a-z 0-9 - _ .)",
+                                   section, kind == SECTION_PROFILE ? "profile" : "rule", PROFILE_NAME_MAX);
+
+        n = strv_length(c->cur_file_sections);
+        for (size_t i = 0; i < n; i++)
+                if (streq(c->cur_file_sections[i], section))
+                        return parse_error(c, "duplicate %s '%s' in the same file (first defined at line %u)",
+                                           kind == SECTION_PROFILE ? "profile" : "match rule", name,
+                                           c->cur_file_section_lines[i]);
+        r = strv_extend(&c->cur_file_sections, section);
+        if (r < 0)
+                return r;
+        unsigned *lines = reallocarray(c->cur_file_section_lines, n + 1, sizeof(unsigned));
+        if (!lines)
+                return -ENOMEM;
+        lines[n] = c->cur_line;
+        c->cur_file_section_lines = lines;
+
+        /* A later file naming an existing profile or rule amends it (drop-in semantics). */
+        if (kind == SECTION_PROFILE) {
+                Profile *p;
+
+                if (config_find_profile(c, name))
+                        return 0;
+                p = calloc(1, sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                p->class = _PROFILE_CLASS_INVALID;
+                p->name = strdup(name);
+                p->file = strdup(c->cur_file);
+                p->line = c->cur_line;
+                if (!p->name || !p->file || append_ptr((void ***) &c->profiles, &c->n_profiles, p) < 0) {
+                        profile_free(p);
+                        return -ENOMEM;
+                }
+        } else {
+                MatchRule *m;
+
+                if (config_find_rule(c, name))
+                        return 0;
+                m = calloc(1, sizeof(*m));
+                if (!m)
+                        return -ENOMEM;
+                m->type = _UNIT_TYPE_INVALID;
+                m->name = strdup(name);
+                m->file = strdup(c->cur_file);
+                m->line = c->cur_line;
+                if (!m->name || !m->file || append_ptr((void ***) &c->rules, &c->n_rules, m) < 0) {
+                        match_rule_free(m);
+                        return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
+static int config_assign(Config *c, const char *section, const char *key, const char *value) {
+        const ConfigItem *items;
+        const char *name;
+        void *object;
+
+        switch (section_kind(section, &name)) {
+        case SECTION_NONE:
+                return parse_error(c, "%s= outside of any section", key);
+        case SECTION_UNKNOWN:
+                return 0; /* the section header was reported already */
+        case SECTION_MANAGER:
+                items = manager_items;
+                object = c;
+                break;
+        case SECTION_PROFILE:
+                items = profile_items;
+                object = config_find_profile_mutable(c, name);
+                break;
+        case SECTION_MATCH:
+                items = match_items;
+                object = config_find_rule(c, name);
+                break;
+        default:
+                return -EINVAL;
+        }
+        if (!object)
+                return 0; /* invalid section name, reported at the header */
+
+        for (const ConfigItem *i = items; i->key; i++)
+                if (streq(i->key, key))
+                        return i->parse(c, key, value,
+                                        i->offset == SIZE_MAX ? object : (uint8_t *) object + i->offset);
+
+        return parse_error(c, "unknown key '%s' in section [%s]", key, section);
+}
+
+/* ---- reading: inih does the syntax; this reader counts lines and sees section headers ---- */
+
+#define INVALID_SECTION "#invalid"
+#define CONFIG_LINE_MAX 4096
+
+typedef struct LineReader {
+        Config *config;
+        FILE *f;
+        char *buf;
+        size_t size;
+        int error;
+} LineReader;
+
+static char *strstrip(char *s) {
+        char *e;
+
+        s += strspn(s, " \t");
+        e = s + strlen(s);
+        while (e > s && strchr(" \t\r\n", e[-1]))
+                *--e = '\0';
+        return s;
+}
+
+static char *config_read_line(char *str, int num, void *stream) {
+        LineReader *lr = stream;
+        Config *c = lr->config;
+        ssize_t n;
+        char *s;
+        int r;
+
+        n = getline(&lr->buf, &lr->size, lr->f);
+        if (n < 0)
+                return NULL;
+        c->cur_line++;
+
+        /* Anything inih should not see (bad syntax we report ourselves) becomes a blank line. */
+        if ((size_t) n != strlen(lr->buf)) {
+                r = parse_error(c, "line contains a NUL byte");
+                goto blank;
+        }
+        if (n >= num - 1) {
+                r = parse_error(c, "line too long (at most %d characters)", num - 3);
+                goto blank;
+        }
+
+        s = strstrip(lr->buf);
+        if (s[0] == '\0' || s[0] == '#' || s[0] == ';') {
+                /* blank or comment: pass through */
+        } else if (s[0] == '[') {
+                char *end = strrchr(s, ']');
+
+                if (!end || end[1] != '\0') {
+                        r = parse_error(c, "syntax error: section header must be '[Name]' alone on its line");
+                        if (r < 0)
+                                goto fail;
+                        /* Keys after it must not land in the previous section: give inih a
+                         * section that config_assign() ignores (it was reported here). */
+                        if (!free_and_replace_str(&c->cur_section, strdup(INVALID_SECTION)))
+                                goto fail;
+                        snprintf(str, (size_t) num, "[%s]\n", INVALID_SECTION);
+                        return str;
+                }
+                *end = '\0';
+                r = config_begin_section(c, strstrip(s + 1));
+                if (r < 0)
+                        goto fail;
+                *end = ']';
+        } else {
+                const char *eq = strchr(s, '='), *colon = strchr(s, ':');
+
+                if (!eq || (colon && colon < eq) || eq == s) {
+                        r = parse_error(c, "syntax error: expected 'Key=Value', '[Section]' or a comment");
+                        goto blank;
+                }
+        }
+
+        memcpy(str, lr->buf, (size_t) n + 1);
+        return str;
+
+blank:
+        if (r < 0)
+                goto fail;
+        snprintf(str, (size_t) num, "\n");
+        return str;
+fail:
+        lr->error = r < 0 ? r : -ENOMEM;
+        return NULL;
+}
+
+static int config_ini_handler(void *user, const char *section, const char *name, const char *value) {
+        LineReader *lr = user;
+        int r;
+
+        if (lr->error < 0)
+                return 1;
+        r = config_assign(lr->config, isempty(section) ? NULL : section, name, value);
+        if (r < 0)
+                lr->error = r;
+        return 1; /* errors are ours to report, with their own line */
+}
+
+int config_parse_file(Config *c, const char *path, FILE *f) {
+        LineReader lr = { .config = c, .f = f };
+        int r;
+
+        /* systemd-style files: comments only at the start of a line, no continuation lines. */
+        ini_allow_inline_comments = false;
+        ini_allow_multiline = false;
+        ini_stop_on_first_error = false;
+        /* Long Description= globs need more than inih's 200-byte stack buffer. */
+        ini_use_stack = false;
+        ini_max_line = CONFIG_LINE_MAX;
+
+        config_reset_file_state(c);
+        c->cur_file = strdup(path);
+        if (!c->cur_file)
+                return -ENOMEM;
+        r = strv_extend(&c->files, path);
+        if (r < 0)
+                return r;
+
+        r = ini_parse_stream(config_read_line, &lr, config_ini_handler, &lr);
+        free(lr.buf);
+        if (lr.error < 0)
+                return lr.error;
+        if (ferror(f))
+                config_add_error(c, path, 0, "read error: %m");
+        else if (r > 0)
+                /* The reader filters what inih rejects; this is a safety net, not the usual path. */
+                config_add_error(c, path, (unsigned) r, "syntax error");
+        else if (r < 0)
+                return -ENOMEM;
+        config_reset_file_state(c);
+        return 0;
+}
+
+int config_finalize(Config *c) {
+        int r;
+
+        for (size_t i = 0; i < c->n_rules; i++) {
+                MatchRule *m = c->rules[i];
+
+                if (!m->profile)
+                        r = config_add_error(c, m->file, m->line, "[Match:%s] has no Profile=", m->name);
+                else if (!config_find_profile(c, m->profile))
+                        r = config_add_error(c, m->profile_file, m->profile_line,
+                                             "Profile=%s in [Match:%s]: no such profile", m->profile, m->name);
+                else
+                        r = 0;
+                if (r < 0)
+                        return r;
+        }
+
+        if (c->default_profile && !config_find_profile(c, c->default_profile)) {
+                r = config_add_error(c, c->default_profile_file, c->default_profile_line,
+                                     "DefaultProfile=%s: no such profile", c->default_profile);
+                if (r < 0)
+                        return r;
+        }
+
+        for (size_t i = 0; i < c->n_profiles; i++) {
+                Profile *p = c->profiles[i];
+
+                if (p->class < 0)
+                        p->class = PROFILE_CLASS_BACKGROUND; /* the cautious default */
+        }
+        return 0;
+}
+
+/* ---- dump ---- */
+
+static void dump_size(FILE *f, const char *key, const SizeSpec *s) {
+        char buf[64];
+
+        if (s->kind != SIZE_UNSET)
+                fprintf(f, "%s=%s\n", key, size_spec_to_string(s, buf, sizeof buf));
+}
+
+static void dump_list(FILE *f, const char *key, char * const *l, bool one_per_line) {
+        _cleanup_(freep) char *j = NULL;
+
+        if (!l)
+                return;
+        if (one_per_line) {
+                STRV_FOREACH(s, l)
+                        fprintf(f, "%s=%s\n", key, *s);
+                return;
+        }
+        j = strv_join(l, " ");
+        if (j)
+                fprintf(f, "%s=%s\n", key, j);
+}
+
+int config_dump(const Config *c, FILE *f) {
+        fprintf(f, "[Manager]\n");
+        dump_list(f, "ManagedSlices", c->managed_slices, false);
+        if (c->log_level >= 0)
+                fprintf(f, "LogLevel=%s\n", log_level_to_string(c->log_level));
+        if (c->default_profile)
+                fprintf(f, "DefaultProfile=%s\n", c->default_profile);
+
+        for (size_t i = 0; i < c->n_profiles; i++) {
+                const Profile *p = c->profiles[i];
+
+                fprintf(f, "\n# %s:%u\n[Profile:%s]\n", p->file, p->line, p->name);
+                if (p->class >= 0)
+                        fprintf(f, "Class=%s\n", profile_class_to_string(p->class));
+                if (p->cpu_weight > 0)
+                        fprintf(f, "CPUWeight=%" PRIu64 "\n", p->cpu_weight);
+                dump_size(f, "MemoryMin", &p->memory_min);
+                dump_size(f, "MemoryLow", &p->memory_low);
+                dump_size(f, "MemoryHigh", &p->memory_high);
+                dump_size(f, "MemoryMax", &p->memory_max);
+                dump_size(f, "MemorySwapMax", &p->memory_swap_max);
+                if (p->tasks_max == UINT64_MAX)
+                        fprintf(f, "TasksMax=infinity\n");
+                else if (p->tasks_max > 0)
+                        fprintf(f, "TasksMax=%" PRIu64 "\n", p->tasks_max);
+        }
+
+        for (size_t i = 0; i < c->n_rules; i++) {
+                const MatchRule *m = c->rules[i];
+
+                fprintf(f, "\n# %s:%u\n[Match:%s]\n", m->file, m->line, m->name);
+                dump_list(f, "Unit", m->units, false);
+                dump_list(f, "Slice", m->slices, false);
+                dump_list(f, "User", m->users, false);
+                dump_list(f, "Description", m->descriptions, true);
+                if (m->type >= 0)
+                        fprintf(f, "Type=%s\n", unit_type_to_string(m->type));
+                if (m->profile)
+                        fprintf(f, "Profile=%s\n", m->profile);
+        }
+        return ferror(f) ? -EIO : 0;
+}

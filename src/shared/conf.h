@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "macro.h"
+#include "parse-util.h"
+#include "unit-name.h"
+
+/* The configuration model: [Manager] settings, named profiles and ordered match rules, merged
+ * from the main file and its drop-ins. Parsing and merging are pure (a FILE* in, a model and a
+ * list of errors out); finding the files is conf-files.c's job. A Config is never changed after
+ * config_finalize(), so the daemon can keep the last good one while it tries a new one. */
+
+#define PROFILE_NAME_MAX 64
+
+typedef enum ProfileClass {
+        PROFILE_CLASS_INTERACTIVE,
+        PROFILE_CLASS_TOOL_BURST,
+        PROFILE_CLASS_BACKGROUND,
+        _PROFILE_CLASS_MAX,
+        _PROFILE_CLASS_INVALID = -1,
+} ProfileClass;
+
+const char *profile_class_to_string(ProfileClass c);
+ProfileClass profile_class_from_string(const char *s);
+
+typedef struct Profile {
+        char *name;
+        char *file; /* where the profile was first defined */
+        unsigned line;
+
+        ProfileClass class;
+        uint64_t cpu_weight;            /* 0: not set */
+        SizeSpec memory_min;
+        SizeSpec memory_low;
+        SizeSpec memory_high;
+        SizeSpec memory_max;
+        SizeSpec memory_swap_max;
+        uint64_t tasks_max;             /* 0: not set, UINT64_MAX: infinity */
+} Profile;
+
+typedef struct MatchRule {
+        char *name;
+        char *file;
+        unsigned line;
+
+        /* Conditions; NULL means "any". All set conditions must hold; within one, any entry. */
+        char **units;           /* globs on the unit name */
+        char **slices;          /* globs on any slice the unit sits in */
+        char **users;           /* user names or numeric UIDs owning the unit's processes */
+        char **descriptions;    /* globs on the unit's Description= */
+        UnitType type;          /* _UNIT_TYPE_INVALID: any */
+
+        char *profile;
+        char *profile_file;     /* where Profile= was set, for the "no such profile" error */
+        unsigned profile_line;
+} MatchRule;
+
+typedef struct ConfigError {
+        char *file;
+        unsigned line;          /* 0: the file as a whole */
+        char *message;
+} ConfigError;
+
+typedef struct Config {
+        /* [Manager] */
+        char **managed_slices;  /* globs: units strictly below a matching slice are managed */
+        int log_level;          /* -1: not set */
+        char *default_profile;  /* for managed units no rule matches; NULL: leave them alone */
+        char *default_profile_file;
+        unsigned default_profile_line;
+
+        Profile **profiles;
+        size_t n_profiles;
+        MatchRule **rules;      /* in order of first definition: first match wins */
+        size_t n_rules;
+
+        char **files;           /* parsed, in order */
+        ConfigError *errors;
+        size_t n_errors;
+
+        /* Parser state for the file being read. */
+        char *cur_file;
+        unsigned cur_line;
+        char *cur_section;
+        char **cur_file_sections; /* "kind:name" seen in this file, to catch duplicates */
+        unsigned *cur_file_section_lines;
+} Config;
+
+int config_new(Config **ret);
+Config *config_free(Config *c);
+static inline void config_freep(Config **c) {
+        config_free(*c);
+}
+
+/* Parses one file's contents into c, recording errors with path and line. Returns 0 unless out
+ * of memory: bad content is reported through c->errors, never as a return value. */
+int config_parse_file(Config *c, const char *path, FILE *f);
+/* Cross-file checks (referenced profiles exist, rules are complete). Call once after all files. */
+int config_finalize(Config *c);
+/* Records an error not tied to a line (unreadable file, bad directory entry). */
+int config_add_error(Config *c, const char *file, unsigned line, const char *fmt, ...) _printf_(4, 5);
+
+const Profile *config_find_profile(const Config *c, const char *name);
+bool profile_name_is_valid(const char *name);
+
+/* Renders the effective configuration in the INI syntax it was read from (for cat-config style
+ * output and for tests that compare a merge result). */
+int config_dump(const Config *c, FILE *f);

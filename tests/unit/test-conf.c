@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "conf.h"
+#include "strv.h"
+#include "test-helpers.h"
+
+static const char *base_conf =
+        "# agentcgroup.conf\n"
+        "[Manager]\n"
+        "ManagedSlices=agent.slice\n"
+        "LogLevel=debug\n"
+        "DefaultProfile=background\n"
+        "\n"
+        "[Profile:interactive]\n"
+        "Class=interactive\n"
+        "CPUWeight=1000\n"
+        "MemoryLow=256M\n"
+        "\n"
+        "[Profile:background]\n"
+        "Class=background\n"
+        "CPUWeight=50\n"
+        "MemoryHigh=1G\n"
+        "MemoryMax=2G\n"
+        "TasksMax=512\n"
+        "\n"
+        "[Match:tools]\n"
+        "Unit=tool*.scope\n"
+        "Slice=agent-*.slice\n"
+        "Profile=background\n";
+
+TEST(parse_basic) {
+        _cleanup_(config_freep) Config *c = NULL;
+        const Profile *p;
+
+        ASSERT_OK(config_new(&c));
+        parse_text(c, "/etc/agentcgroup/agentcgroup.conf", base_conf);
+        ASSERT_OK(config_finalize(c));
+        dump_errors(c);
+        ASSERT_EQ(c->n_errors, 0);
+        ASSERT_EQ(c->log_level, 7);
+        ASSERT_STREQ(c->default_profile, "background");
+        ASSERT_EQ(c->n_profiles, 2);
+        p = config_find_profile(c, "background");
+        ASSERT_NOT_NULL(p);
+        ASSERT_EQ(p->class, PROFILE_CLASS_BACKGROUND);
+        ASSERT_U64_EQ(p->cpu_weight, 50);
+        ASSERT_U64_EQ(p->memory_high.value, 1ULL << 30);
+        ASSERT_U64_EQ(p->memory_max.value, 2ULL << 30);
+        ASSERT_U64_EQ(p->tasks_max, 512);
+        ASSERT_EQ(p->line, 12);
+        ASSERT_EQ(c->n_rules, 1);
+        ASSERT_STREQ(c->rules[0]->units[0], "tool*.scope");
+        ASSERT_STREQ(c->rules[0]->profile, "background");
+        ASSERT_EQ(c->rules[0]->profile_line, 22);
+}
+
+TEST(dropin_amends_profile_and_rule) {
+        _cleanup_(config_freep) Config *c = NULL;
+        const Profile *p;
+
+        ASSERT_OK(config_new(&c));
+        parse_text(c, "main.conf", base_conf);
+        parse_text(c, "50-site.conf",
+                   "[Profile:background]\n"
+                   "MemoryHigh=512M\n"
+                   "[Match:tools]\n"
+                   "Unit=build*.scope\n"       /* lists append */
+                   "[Match:early]\n"
+                   "Unit=zz.scope\n"
+                   "Profile=interactive\n");
+        parse_text(c, "60-reset.conf",
+                   "[Match:tools]\n"
+                   "Slice=\n"                  /* an empty assignment resets */
+                   "Slice=agent-x.slice\n");
+        ASSERT_OK(config_finalize(c));
+        ASSERT_EQ(c->n_errors, 0);
+
+        p = config_find_profile(c, "background");
+        ASSERT_U64_EQ(p->memory_high.value, 512ULL << 20);   /* overridden */
+        ASSERT_U64_EQ(p->memory_max.value, 2ULL << 30);      /* kept */
+        ASSERT_STREQ(p->file, "main.conf");                  /* first definition */
+        ASSERT_EQ(c->n_rules, 2);
+        ASSERT_STREQ(c->rules[0]->name, "tools");            /* order of first definition */
+        ASSERT_EQ(strv_length(c->rules[0]->units), 2);
+        ASSERT_STREQ(c->rules[0]->units[1], "build*.scope");
+        ASSERT_EQ(strv_length(c->rules[0]->slices), 1);
+        ASSERT_STREQ(c->rules[0]->slices[0], "agent-x.slice");
+        ASSERT_STREQ(c->rules[1]->name, "early");
+}
+
+TEST(error_unknown_key_names_file_and_line) {
+        _cleanup_(config_freep) Config *c = NULL;
+
+        ASSERT_OK(config_new(&c));
+        parse_text(c, "/etc/agentcgroup/agentcgroup.conf.d/10-x.conf",
+                   "[Profile:a]\n"
+                   "CPUWeight=100\n"
+                   "MemoryHihg=1G\n");
+        ASSERT_OK(config_finalize(c));
+        ASSERT_EQ(c->n_errors, 1);
+        ASSERT_HAS_ERROR(c, "/etc/agentcgroup/agentcgroup.conf.d/10-x.conf", 3, "unknown key 'MemoryHihg'");
+}
+
+TEST(error_bad_values) {
+        _cleanup_(config_freep) Config *c = NULL;
+
+        ASSERT_OK(config_new(&c));
+        parse_text(c, "f.conf",
+                   "[Profile:a]\n"
+                   "MemoryHigh=lots\n"
+                   "MemoryMax=120%\n"
+                   "CPUWeight=0\n"
+                   "TasksMax=-1\n"
+                   "Class=urgent\n"
+                   "[Manager]\n"
+                   "LogLevel=chatty\n");
+        ASSERT_OK(config_finalize(c));
+        ASSERT_EQ(c->n_errors, 6);
+        ASSERT_HAS_ERROR(c, "f.conf", 2, "MemoryHigh=lots: not a valid size");
+        ASSERT_HAS_ERROR(c, "f.conf", 3, "out of range");
+        ASSERT_HAS_ERROR(c, "f.conf", 4, "1 to 10000");
+        ASSERT_HAS_ERROR(c, "f.conf", 5, "TasksMax=-1");
+        ASSERT_HAS_ERROR(c, "f.conf", 6, "unknown class");
+        ASSERT_HAS_ERROR(c, "f.conf", 8, "unknown log level");
+        /* A bad value leaves the setting as it was. */
+        ASSERT_EQ(config_find_profile(c, "a")->memory_high.kind, SIZE_UNSET);
+}
+
+TEST(error_bad_glob) {
+        _cleanup_(config_freep) Config *c = NULL;
+
+        ASSERT_OK(config_new(&c));
+        parse_text(c, "g.conf",
+                   "[Profile:p]\n"
+                   "[Match:m]\n"
+                   "Unit=tool[0-9.scope good.scope\n"
+                   "Slice=agent/x.slice\n"
+                   "Unit=a$b.scope\n"
+                   "Profile=p\n");
+        ASSERT_OK(config_finalize(c));
+        ASSERT_EQ(c->n_errors, 3);
+        ASSERT_HAS_ERROR(c, "g.conf", 3, "bad glob: unclosed '['");
+        ASSERT_HAS_ERROR(c, "g.conf", 4, "bad glob");
+        ASSERT_HAS_ERROR(c, "g.conf", 5, "'$' cannot appear");
+        /* The whole bad assignment is dropped, not half of it. */
+        ASSERT_NULL(c->rules[0]->units);
+}
+
+TEST(error_duplicate_profile_in_one_file) {
+        _cleanup_(config_freep) Config *c = NULL;
+
+        ASSERT_OK(config_new(&c));
+        parse_text(c, "d.conf",
+                   "[Profile:a]\n"
+                   "CPUWeight=10\n"
+                   "\n"
+                   "[Profile:a]\n"
+                   "CPUWeight=20\n");
+        ASSERT_OK(config_finalize(c));
+        ASSERT_EQ(c->n_errors, 1);
+        ASSERT_HAS_ERROR(c, "d.conf", 4, "duplicate profile 'a' in the same file (first defined at line 1)");
+
+        /* The same name in another file is a drop-in, not a duplicate. */
+        _cleanup_(config_freep) Config *c2 = NULL;
+        ASSERT_OK(config_new(&c2));
+        parse_text(c2, "1.conf", "[Profile:a]\nCPUWeight=10\n");
+        parse_text(c2, "2.conf", "[Profile:a]\nCPUWeight=20\n");
+        ASSERT_OK(config_finalize(c2));
+        ASSERT_EQ(c2->n_errors, 0);
+        ASSERT_U64_EQ(config_find_profile(c2, "a")->cpu_weight, 20);
+}
+
+TEST(error_missing_profile_reference) {
+        _cleanup_(config_freep) Config *c = NULL;
+
+        ASSERT_OK(config_new(&c));
+        parse_text(c, "main.conf",
+                   "[Manager]\n"
+                   "DefaultProfile=nope\n"
+                   "[Profile:real]\n"
+                   "[Match:m]\n"
+                   "Unit=*.scope\n");
+        parse_text(c, "20-ref.conf",
+                   "\n"
+                   "[Match:m]\n"
+                   "Profile=ghost\n"
+                   "[Match:incomplete]\n"
+                   "Unit=x.scope\n");
+        ASSERT_OK(config_finalize(c));
+        ASSERT_EQ(c->n_errors, 3);
+        ASSERT_HAS_ERROR(c, "20-ref.conf", 3, "Profile=ghost in [Match:m]: no such profile");
+        ASSERT_HAS_ERROR(c, "main.conf", 2, "DefaultProfile=nope: no such profile");
+        ASSERT_HAS_ERROR(c, "20-ref.conf", 4, "[Match:incomplete] has no Profile=");
+}
+
+TEST(error_syntax) {
+        _cleanup_(config_freep) Config *c = NULL;
+
+        ASSERT_OK(config_new(&c));
+        parse_text(c, "s.conf",
+                   "CPUWeight=5\n"                 /* 1: outside a section */
+                   "[Profile:a]\n"
+                   "this is not a setting\n"       /* 3 */
+                   "[Profile:b\n"                  /* 4: unterminated */
+                   "CPUWeight=7\n"                 /* must not land in [Profile:a] */
+                   "[Bogus]\n"                     /* 6 */
+                   "Whatever=1\n"                  /* ignored: its section was reported */
+                   "[Profile:bad name]\n"          /* 8 */
+                   "[Profile:c]\n"
+                   "Class: interactive\n"          /* 10: no colon syntax */
+                   "=5\n");                        /* 11 */
+        ASSERT_OK(config_finalize(c));
+        dump_errors(c);
+        ASSERT_EQ(c->n_errors, 7);
+        ASSERT_HAS_ERROR(c, "s.conf", 1, "outside of any section");
+        ASSERT_HAS_ERROR(c, "s.conf", 3, "syntax error");
+        ASSERT_HAS_ERROR(c, "s.conf", 4, "section header");
+        ASSERT_HAS_ERROR(c, "s.conf", 6, "unknown section [Bogus]");
+        ASSERT_HAS_ERROR(c, "s.conf", 8, "not a valid profile name");
+        ASSERT_HAS_ERROR(c, "s.conf", 10, "syntax error");
+        ASSERT_HAS_ERROR(c, "s.conf", 11, "syntax error");
+        ASSERT_U64_EQ(config_find_profile(c, "a")->cpu_weight, 0);
+        ASSERT_NULL(config_find_profile(c, "b"));
+}
+
+TEST(error_long_line_and_nul) {
+        _cleanup_(config_freep) Config *c = NULL;
+        char text[6000];
+
+        memset(text, 0, sizeof text);
+        strcpy(text, "[Profile:a]\nMemoryHigh=");
+        memset(text + strlen(text), '1', 5000);
+        strcat(text, "\nCPUWeight=3\n");
+        ASSERT_OK(config_new(&c));
+        parse_text(c, "l.conf", text);
+        ASSERT_OK(config_finalize(c));
+        ASSERT_EQ(c->n_errors, 1);
+        ASSERT_HAS_ERROR(c, "l.conf", 2, "line too long");
+        ASSERT_U64_EQ(config_find_profile(c, "a")->cpu_weight, 3);
+
+        _cleanup_(config_freep) Config *c2 = NULL;
+        static const char with_nul[] = "[Profile:a]\nCPU\0Weight=3\n";
+        FILE *f = fmemopen((void *) with_nul, sizeof with_nul - 1, "r");
+        ASSERT_OK(config_new(&c2));
+        ASSERT_OK(config_parse_file(c2, "n.conf", f));
+        fclose(f);
+        ASSERT_HAS_ERROR(c2, "n.conf", 2, "NUL byte");
+}
+
+TEST(unset_class_defaults_to_background) {
+        _cleanup_(config_freep) Config *c = NULL;
+
+        ASSERT_OK(config_new(&c));
+        parse_text(c, "x.conf", "[Profile:plain]\n");
+        ASSERT_OK(config_finalize(c));
+        ASSERT_EQ(c->n_errors, 0);
+        ASSERT_EQ(config_find_profile(c, "plain")->class, PROFILE_CLASS_BACKGROUND);
+}
+
+TEST(dump_round_trips) {
+        _cleanup_(config_freep) Config *a = NULL, *b = NULL;
+        char *buf1 = NULL, *buf2 = NULL;
+        size_t n1 = 0, n2 = 0;
+        FILE *f;
+
+        ASSERT_OK(config_new(&a));
+        parse_text(a, "main.conf", base_conf);
+        ASSERT_OK(config_finalize(a));
+        f = open_memstream(&buf1, &n1);
+        ASSERT_OK(config_dump(a, f));
+        fclose(f);
+
+        ASSERT_OK(config_new(&b));
+        parse_text(b, "main.conf", buf1);
+        ASSERT_OK(config_finalize(b));
+        ASSERT_EQ(b->n_errors, 0);
+        f = open_memstream(&buf2, &n2);
+        ASSERT_OK(config_dump(b, f));
+        fclose(f);
+        ASSERT_TRUE(strstr(buf1, "[Profile:background]\nClass=background\nCPUWeight=50\nMemoryHigh=1G\n"));
+        /* Same settings after a second pass (comments with line numbers differ). */
+        ASSERT_EQ(a->n_profiles, b->n_profiles);
+        ASSERT_U64_EQ(config_find_profile(b, "background")->memory_max.value, 2ULL << 30);
+        ASSERT_STREQ(b->rules[0]->slices[0], "agent-*.slice");
+        free(buf1);
+        free(buf2);
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "match.h"
+#include "profile-props.h"
+#include "test-helpers.h"
+
+static Config *load(const char *text) {
+        Config *c = NULL;
+
+        if (config_new(&c) < 0)
+                return NULL;
+        parse_text(c, "m.conf", text);
+        if (config_finalize(c) < 0 || c->n_errors > 0) {
+                dump_errors(c);
+                config_free(c);
+                return NULL;
+        }
+        return c;
+}
+
+static const char *rules =
+        "[Manager]\n"
+        "ManagedSlices=agent.slice\n"
+        "DefaultProfile=tool\n"
+        "[Profile:session]\nCPUWeight=100\nMemoryMax=4G\n"
+        "[Profile:interactive]\nClass=interactive\nCPUWeight=1000\n"
+        "[Profile:tool]\nClass=tool-burst\nMemoryHigh=1G\n"
+        "[Profile:alice]\nCPUWeight=7\n"
+        "[Profile:desc]\nCPUWeight=8\n"
+        "[Match:sessions]\nType=slice\nSlice=agent.slice\nProfile=session\n"
+        "[Match:vip]\nSlice=agent-vip*.slice\nProfile=interactive\n"
+        "[Match:alice]\nUser=alice 4242\nProfile=alice\n"
+        "[Match:desc]\nDescription=pytest run *\nProfile=desc\n";
+
+static UnitFacts scope(const char *name, const char *slice) {
+        return (UnitFacts) { .name = name, .type = UNIT_TYPE_SCOPE, .slice = slice, .uid = (uid_t) -1 };
+}
+
+TEST(managed_is_strictly_below_managed_slices) {
+        _cleanup_(config_freep) Config *c = load(rules);
+        UnitFacts u;
+
+        ASSERT_NOT_NULL(c);
+        u = scope("tool1.scope", "agent-s1.slice");
+        ASSERT_TRUE(config_unit_is_managed(c, &u));
+        u = scope("tool1.scope", "agent.slice");
+        ASSERT_TRUE(config_unit_is_managed(c, &u));
+        u = scope("session-3.scope", "user-1000.slice");
+        ASSERT_FALSE(config_unit_is_managed(c, &u));
+        u = scope("weird.scope", NULL);
+        ASSERT_FALSE(config_unit_is_managed(c, &u));
+        u = (UnitFacts) { .name = "agent-s1.slice", .type = UNIT_TYPE_SLICE, .slice = "agent.slice", .uid = (uid_t) -1 };
+        ASSERT_TRUE(config_unit_is_managed(c, &u));
+        u = (UnitFacts) { .name = "agent.slice", .type = UNIT_TYPE_SLICE, .slice = "-.slice", .uid = (uid_t) -1 };
+        ASSERT_FALSE(config_unit_is_managed(c, &u));
+        /* "agentx" is not below "agent": dashes separate levels, prefixes do not. */
+        u = (UnitFacts) { .name = "agentx-s1.slice", .type = UNIT_TYPE_SLICE, .uid = (uid_t) -1 };
+        ASSERT_FALSE(config_unit_is_managed(c, &u));
+}
+
+TEST(first_match_wins_and_default) {
+        _cleanup_(config_freep) Config *c = load(rules);
+        const MatchRule *m;
+        const Profile *p;
+        UnitFacts u;
+
+        ASSERT_NOT_NULL(c);
+        u = (UnitFacts) { .name = "agent-s1.slice", .type = UNIT_TYPE_SLICE, .uid = (uid_t) -1 };
+        p = config_select_profile(c, &u, &m);
+        ASSERT_STREQ(p->name, "session");
+        ASSERT_STREQ(m->name, "sessions");
+
+        /* A slice two levels down is not directly in agent.slice, but Slice= matches any level. */
+        u = (UnitFacts) { .name = "agent-vip-x.slice", .type = UNIT_TYPE_SLICE, .uid = (uid_t) -1 };
+        ASSERT_STREQ(config_select_profile(c, &u, NULL)->name, "session");
+
+        u = scope("t.scope", "agent-vip1.slice");
+        ASSERT_STREQ(config_select_profile(c, &u, NULL)->name, "interactive");
+
+        u = scope("t.scope", "agent-s1.slice");
+        p = config_select_profile(c, &u, &m);
+        ASSERT_NULL(m);
+        ASSERT_STREQ(p->name, "tool");
+}
+
+TEST(user_and_description) {
+        _cleanup_(config_freep) Config *c = load(rules);
+        UnitFacts u;
+
+        ASSERT_NOT_NULL(c);
+        u = scope("t.scope", "agent-s1.slice");
+        u.uid = 1001;
+        u.user = "alice";
+        ASSERT_STREQ(config_select_profile(c, &u, NULL)->name, "alice");
+        u.uid = 4242;
+        u.user = NULL;
+        ASSERT_STREQ(config_select_profile(c, &u, NULL)->name, "alice");
+        u.uid = 1002;
+        u.user = "bob";
+        ASSERT_STREQ(config_select_profile(c, &u, NULL)->name, "tool");
+
+        u = scope("t.scope", "agent-s1.slice");
+        u.description = "pytest run tests/unit";
+        ASSERT_STREQ(config_select_profile(c, &u, NULL)->name, "desc");
+        u.description = "pip install";
+        ASSERT_STREQ(config_select_profile(c, &u, NULL)->name, "tool");
+}
+
+TEST(all_conditions_must_hold) {
+        _cleanup_(config_freep) Config *c = load(
+                "[Profile:a]\n[Profile:b]\n"
+                "[Match:both]\nUnit=build-*.scope\nSlice=agent-ci.slice\nProfile=a\n"
+                "[Match:any-of-list]\nUnit=x.scope y.scope\nProfile=b\n");
+        UnitFacts u;
+
+        ASSERT_NOT_NULL(c);
+        u = scope("build-1.scope", "agent-ci.slice");
+        ASSERT_STREQ(config_select_profile(c, &u, NULL)->name, "a");
+        u = scope("build-1.scope", "agent-dev.slice");
+        ASSERT_NULL(config_select_profile(c, &u, NULL));
+        u = scope("y.scope", "agent-dev.slice");
+        ASSERT_STREQ(config_select_profile(c, &u, NULL)->name, "b");
+}
+
+TEST(profile_properties) {
+        _cleanup_(config_freep) Config *c = load(
+                "[Profile:p]\nCPUWeight=300\nMemoryLow=10%\nMemoryHigh=512M\nMemoryMax=infinity\n"
+                "MemorySwapMax=0\nTasksMax=64\n[Profile:empty]\n");
+        UnitPropertySet s, t;
+        _cleanup_(freep) char *text = NULL;
+
+        ASSERT_NOT_NULL(c);
+        profile_to_properties(config_find_profile(c, "p"), 10ULL << 30, &s);
+        ASSERT_EQ(s.n, 6);
+        text = unit_property_set_to_string(&s);
+        ASSERT_STREQ(text, "CPUWeight=300 MemoryLow=1073741824 MemoryHigh=536870912 MemoryMax=infinity "
+                           "MemorySwapMax=0 TasksMax=64");
+        profile_to_properties(config_find_profile(c, "p"), 10ULL << 30, &t);
+        ASSERT_TRUE(unit_property_set_equal(&s, &t));
+        profile_to_properties(config_find_profile(c, "empty"), 10ULL << 30, &t);
+        ASSERT_EQ(t.n, 0);
+        ASSERT_FALSE(unit_property_set_equal(&s, &t));
+}
