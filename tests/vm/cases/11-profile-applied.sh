@@ -1,0 +1,50 @@
+#!/bin/bash
+# A scope started with systemd-run --scope in an agent session slice gets its profile: systemd's
+# properties and the cgroup files agree with the profile. Slices get the session profile.
+. /usr/lib/agentcgroup-tests/lib.sh
+. /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
+
+daemon_start
+
+# Tool call: DefaultProfile=tool-burst (CPUWeight=100 MemoryHigh=2G TasksMax=2048).
+scope_start tool1 agent-s1.slice sleep 600
+wait_prop tool1.scope MemoryHigh 2147483648
+assert_eq 100 "$(unit_prop tool1.scope CPUWeight)"
+assert_eq 2048 "$(unit_prop tool1.scope TasksMax)"
+assert_eq 2147483648 "$(cgroup_read tool1.scope memory.high)" "memory.high file"
+assert_eq 100 "$(cgroup_read tool1.scope cpu.weight)" "cpu.weight file"
+assert_eq 2048 "$(cgroup_read tool1.scope pids.max)" "pids.max file"
+assert_eq /agent.slice/agent-s1.slice/tool1.scope "$(unit_prop tool1.scope ControlGroup)"
+
+# The session slice itself: profile session (CPUWeight=100 TasksMax=4096).
+wait_prop agent-s1.slice TasksMax 4096
+assert_eq 4096 "$(cgroup_read agent-s1.slice pids.max)" "slice pids.max file"
+
+# The agent runtime: profile interactive (CPUWeight=1000 MemoryLow=256M).
+scope_start runtime-s1 agent-s1.slice sleep 600
+wait_prop runtime-s1.scope CPUWeight 1000
+assert_eq 268435456 "$(unit_prop runtime-s1.scope MemoryLow)"
+assert_eq 268435456 "$(cgroup_read runtime-s1.scope memory.low)" "memory.low file"
+assert_eq 1000 "$(cgroup_read runtime-s1.scope cpu.weight)"
+
+# A batch session's tool call: profile background (CPUWeight=20 MemoryHigh=1G MemoryMax=2G).
+scope_start job1 agent-batch1.slice sleep 600
+wait_prop job1.scope MemoryMax 2147483648
+assert_eq 1073741824 "$(unit_prop job1.scope MemoryHigh)"
+assert_eq 2147483648 "$(cgroup_read job1.scope memory.max)"
+assert_eq 20 "$(cgroup_read job1.scope cpu.weight)"
+
+# A scope without -u (random run-r<hex> name) is matched by its slice and gets the default.
+systemd-run --quiet --scope --slice=agent-s2.slice sleep 600 &
+cleanup_add "kill $! 2>/dev/null || true"
+wait_for 20 bash -c 'systemctl list-units --no-legend "run-*.scope" | grep -q .' || fail "no run-*.scope appeared"
+anon=$(systemctl list-units --no-legend --plain 'run-*.scope' | awk '{print $1}' | head -n1)
+log "anonymous scope: $anon"
+wait_prop "$anon" MemoryHigh 2147483648
+
+# Every apply is in the journal with its MESSAGE_ID, unit, profile and rule.
+entries=$(journal_json_since MESSAGE_ID=a077f611f99e4204b90a0f254f483a16 AGENTCGROUP_UNIT=job1.scope)
+assert_contains "$entries" '"AGENTCGROUP_PROFILE":"background"'
+assert_contains "$entries" '"AGENTCGROUP_RULE":"batch-sessions"'
+assert_daemon_healthy
+assert_eq 0 "$(journal_since -p warning | wc -l)" "warnings logged"
