@@ -34,7 +34,6 @@ TEST(parse_basic) {
         ASSERT_OK(config_new(&c));
         parse_text(c, "/etc/agentcgroup/agentcgroup.conf", base_conf);
         ASSERT_OK(config_finalize(c));
-        dump_errors(c);
         ASSERT_EQ(c->n_errors, 0);
         ASSERT_EQ(c->log_level, 7);
         ASSERT_STREQ(c->default_profile, "background");
@@ -209,7 +208,6 @@ TEST(error_syntax) {
                    "Class: interactive\n"          /* 10: no colon syntax */
                    "=5\n");                        /* 11 */
         ASSERT_OK(config_finalize(c));
-        dump_errors(c);
         ASSERT_EQ(c->n_errors, 7);
         ASSERT_HAS_ERROR(c, "s.conf", 1, "outside of any section");
         ASSERT_HAS_ERROR(c, "s.conf", 3, "syntax error");

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "conf.h"
+
+typedef struct TrackedUnit TrackedUnit;
+
+typedef struct Manager {
+        sd_event *event;
+        sd_bus *bus;
+
+        Config *config;         /* the last good configuration; never one with errors */
+        char **config_dirs;
+        uint64_t physical_memory;
+
+        void *units;            /* tsearch() tree of TrackedUnit, by name */
+        size_t n_units;
+
+        /* Start-up (and resync) bookkeeping: READY=1 goes out once every unit that existed when
+         * we listed them has been looked at. */
+        unsigned pending_queries;
+        bool listing;
+        bool ready;
+
+        uint64_t n_applied;
+        uint64_t n_apply_failed;
+        uint64_t n_config_errors;
+
+        sd_event_source *status_timer;
+} Manager;
+
+int manager_new(Manager **ret, char **config_dirs);
+Manager *manager_free(Manager *m);
+static inline void manager_freep(Manager **m) {
+        manager_free(*m);
+}
+
+/* Loads the configuration; with errors the current one stays (or, at start-up, an empty one
+ * that manages nothing). Returns the number of errors found, or < 0 when out of memory. */
+int manager_load_config(Manager *m);
+int manager_start(Manager *m);
+int manager_run(Manager *m);
+
+/* Lists systemd's units and looks at each slice, scope and service (start-up, after a systemd
+ * reload, after our own reload). */
+int manager_resync(Manager *m);
+void manager_update_status(Manager *m);
+void manager_query_done(Manager *m);

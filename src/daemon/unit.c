@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bus-util.h"
+#include "cgroup-util.h"
+#include "log.h"
+#include "match.h"
+#include "message-ids.h"
+#include "strv.h"
+#include "unit.h"
+
+static int unit_compare(const void *a, const void *b) {
+        return strcmp(((const TrackedUnit *) a)->name, ((const TrackedUnit *) b)->name);
+}
+
+static TrackedUnit *tracked_unit_free(TrackedUnit *u) {
+        if (!u)
+                return NULL;
+        sd_bus_slot_unref(u->query_slot);
+        sd_bus_slot_unref(u->apply_slot);
+        free(u->name);
+        free(u->path);
+        free(u->id);
+        free(u->description);
+        free(u->active_state);
+        free(u->load_state);
+        free(u->slice);
+        free(u->control_group);
+        free(u->profile);
+        free(u->rule);
+        free(u);
+        return NULL;
+}
+
+bool unit_name_is_interesting(const char *name) {
+        UnitType t = unit_name_to_type(name);
+
+        return t == UNIT_TYPE_SLICE || t == UNIT_TYPE_SCOPE || t == UNIT_TYPE_SERVICE;
+}
+
+TrackedUnit *manager_get_unit(Manager *m, const char *name) {
+        TrackedUnit key = { .name = (char *) name }, **found;
+
+        found = tfind(&key, &m->units, unit_compare);
+        return found ? *found : NULL;
+}
+
+int manager_track_unit(Manager *m, const char *name, const char *path, TrackedUnit **ret) {
+        TrackedUnit *u, **slot;
+        int r;
+
+        u = manager_get_unit(m, name);
+        if (u) {
+                if (ret)
+                        *ret = u;
+                return 0;
+        }
+        if (!unit_name_is_valid(name))
+                return -EINVAL;
+
+        u = calloc(1, sizeof(*u));
+        if (!u)
+                return -ENOMEM;
+        u->manager = m;
+        u->uid = (uid_t) -1;
+        u->type = unit_name_to_type(name);
+        u->name = strdup(name);
+        if (!u->name) {
+                tracked_unit_free(u);
+                return -ENOMEM;
+        }
+        /* systemd's object path is a function of the name; computing it keeps us independent of
+         * which signal told us about the unit. */
+        r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", name, &u->path);
+        if (r < 0) {
+                tracked_unit_free(u);
+                return r;
+        }
+        (void) path;
+
+        slot = tsearch(u, &m->units, unit_compare);
+        if (!slot) {
+                tracked_unit_free(u);
+                return -ENOMEM;
+        }
+        m->n_units++;
+        if (ret)
+                *ret = u;
+        return 1;
+}
+
+void manager_untrack_unit(Manager *m, const char *name) {
+        TrackedUnit *u = manager_get_unit(m, name);
+
+        if (!u)
+                return;
+        tdelete(u, &m->units, unit_compare);
+        m->n_units--;
+        if (u->managed)
+                log_unit_debug(u->name, "Unit removed.");
+        if (u->counted_in_startup)
+                manager_query_done(m);
+        tracked_unit_free(u);
+        manager_update_status(m);
+}
+
+typedef struct WalkContext {
+        void (*f)(TrackedUnit *u, void *userdata);
+        void *userdata;
+        TrackedUnit **list;
+        size_t n;
+} WalkContext;
+
+static void collect(const void *node, VISIT which, void *userdata) {
+        WalkContext *c = userdata;
+
+        if (which == postorder || which == leaf)
+                c->list[c->n++] = *(TrackedUnit * const *) node;
+}
+
+void manager_foreach_unit(Manager *m, void (*f)(TrackedUnit *u, void *userdata), void *userdata) {
+        WalkContext c = {};
+
+        if (m->n_units == 0)
+                return;
+        /* Collect first: f may untrack units, which would upset a running twalk. */
+        c.list = calloc(m->n_units, sizeof(TrackedUnit *));
+        if (!c.list) {
+                log_oom();
+                return;
+        }
+        twalk_r(m->units, collect, &c);
+        for (size_t i = 0; i < c.n; i++)
+                f(c.list[i], userdata);
+        free(c.list);
+}
+
+static void free_node(void *p) {
+        tracked_unit_free(p);
+}
+
+void manager_free_units(Manager *m) {
+        tdestroy(m->units, free_node);
+        m->units = NULL;
+        m->n_units = 0;
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+/* ---- applying ---- */
+
+static const uint64_t *current_value(const UnitCurrentProperties *c, const char *name) {
+        static const struct {
+                const char *name;
+                size_t offset;
+        } map[] = {
+                { "CPUWeight", offsetof(UnitCurrentProperties, cpu_weight) },
+                { "MemoryMin", offsetof(UnitCurrentProperties, memory_min) },
+                { "MemoryLow", offsetof(UnitCurrentProperties, memory_low) },
+                { "MemoryHigh", offsetof(UnitCurrentProperties, memory_high) },
+                { "MemoryMax", offsetof(UnitCurrentProperties, memory_max) },
+                { "MemorySwapMax", offsetof(UnitCurrentProperties, memory_swap_max) },
+                { "TasksMax", offsetof(UnitCurrentProperties, tasks_max) },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(map); i++)
+                if (streq(map[i].name, name))
+                        return (const uint64_t *) ((const uint8_t *) c + map[i].offset);
+        return NULL;
+}
+
+static bool properties_in_place(const TrackedUnit *u, const UnitPropertySet *want) {
+        for (size_t i = 0; i < want->n; i++) {
+                const uint64_t *cur = current_value(&u->current, want->items[i].name);
+
+                if (!cur || *cur != want->items[i].value)
+                        return false;
+        }
+        return true;
+}
+
+typedef struct ApplyRequest {
+        TrackedUnit *unit;
+        UnitPropertySet props;
+        uint64_t started_usec;
+} ApplyRequest;
+
+static void log_applied(TrackedUnit *u, const char *verb) {
+        _cleanup_(freep) char *props = unit_property_set_to_string(&u->applied);
+        _cleanup_strv_free_ char **fields = NULL;
+
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_PROFILE=%s", strna(u->profile)));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_RULE=%s", u->rule ?: "(default)"));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_PROPERTIES=%s", strempty(props)));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_CGROUP_ID=%" PRIu64, u->cgroup_id));
+        log_struct(LOG_INFO, u->name, MESSAGE_ID_PROFILE_APPLIED, fields,
+                   "Profile %s %s (%s): %s", u->profile, verb,
+                   u->rule ? u->rule : "default profile", isempty(props) ? "no properties" : props);
+}
+
+static int apply_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        ApplyRequest *req = userdata;
+        TrackedUnit *u = req->unit;
+        Manager *m = u->manager;
+        const sd_bus_error *e;
+
+        u->apply_slot = sd_bus_slot_unref(u->apply_slot);
+
+        e = sd_bus_message_get_error(reply);
+        if (e) {
+                if (bus_error_is_unit_gone(e))
+                        log_unit_debug(u->name, "Unit vanished before its profile was applied: %s", e->message);
+                else if (bus_error_is_timeout(e) && u->n_retries < UNIT_QUERY_RETRIES) {
+                        /* We do not know whether it was applied: look again, which re-applies if not. */
+                        u->n_retries++;
+                        log_unit_debug(u->name, "Applying the profile timed out, checking again (%u/%u).",
+                                       u->n_retries, UNIT_QUERY_RETRIES);
+                        (void) unit_query(u);
+                } else {
+                        _cleanup_strv_free_ char **fields = NULL;
+
+                        u->n_apply_failures++;
+                        m->n_apply_failed++;
+                        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_PROFILE=%s", strna(u->profile)));
+                        log_struct(LOG_WARNING, u->name, MESSAGE_ID_PROFILE_APPLY_FAILED, fields,
+                                   "Failed to apply profile %s: %s", strna(u->profile), e->message);
+                }
+                return 0;
+        }
+
+        u->applied = req->props;
+        u->applied_usec = now_usec();
+        m->n_applied++;
+        log_applied(u, "applied");
+        log_unit_debug(u->name, "SetUnitProperties took %" PRIu64 " us.", u->applied_usec - req->started_usec);
+        manager_update_status(m);
+        return 0;
+}
+
+static void apply_request_free(void *p) {
+        free(p);
+}
+
+static int unit_set_properties(TrackedUnit *u, const UnitPropertySet *props) {
+        _cleanup_bus_message_ sd_bus_message *msg = NULL;
+        Manager *m = u->manager;
+        ApplyRequest *req;
+        int r;
+
+        r = sd_bus_message_new_method_call(m->bus, &msg, SYSTEMD_BUS_NAME, SYSTEMD_BUS_PATH,
+                                           SYSTEMD_MANAGER_INTERFACE, "SetUnitProperties");
+        if (r < 0)
+                return r;
+        /* runtime=true: lives in /run, gone at reboot, like everything we decide. */
+        r = sd_bus_message_append(msg, "sb", u->name, 1);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(msg, 'a', "(sv)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < props->n; i++) {
+                r = sd_bus_message_append(msg, "(sv)", props->items[i].name, "t", props->items[i].value);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(msg);
+        if (r < 0)
+                return r;
+
+        req = calloc(1, sizeof(*req));
+        if (!req)
+                return -ENOMEM;
+        *req = (ApplyRequest) { .unit = u, .props = *props, .started_usec = now_usec() };
+
+        /* A newer decision replaces one still in flight. */
+        u->apply_slot = sd_bus_slot_unref(u->apply_slot);
+        r = sd_bus_call_async(m->bus, &u->apply_slot, msg, apply_done, req, 0);
+        if (r < 0) {
+                free(req);
+                return r;
+        }
+        sd_bus_slot_set_destroy_callback(u->apply_slot, apply_request_free);
+        return 0;
+}
+
+static bool config_has_user_rules(const Config *c) {
+        for (size_t i = 0; i < c->n_rules; i++)
+                if (c->rules[i]->users)
+                        return true;
+        return false;
+}
+
+static bool unit_is_running(const TrackedUnit *u) {
+        return streq_ptr(u->active_state, "active") || streq_ptr(u->active_state, "activating") ||
+               streq_ptr(u->active_state, "reloading");
+}
+
+int unit_classify_and_apply(TrackedUnit *u) {
+        Manager *m = u->manager;
+        const Config *c = m->config;
+        _cleanup_(freep) char *user = NULL;
+        const MatchRule *rule = NULL;
+        const Profile *p;
+        UnitPropertySet want;
+        UnitFacts facts;
+        bool was_managed = u->managed;
+        int r;
+
+        if (!unit_is_running(u))
+                return 0;
+
+        if (u->type != UNIT_TYPE_SLICE && cgroup_owner_uid(u->control_group, &u->uid) < 0)
+                (void) slice_owner_uid(u->slice, &u->uid);
+        else if (u->type == UNIT_TYPE_SLICE)
+                (void) slice_owner_uid(u->name, &u->uid);
+        if (u->uid != (uid_t) -1 && config_has_user_rules(c)) {
+                struct passwd pw, *result = NULL;
+                char buf[4096];
+
+                if (getpwuid_r(u->uid, &pw, buf, sizeof buf, &result) == 0 && result)
+                        user = strdup(result->pw_name);
+        }
+
+        facts = (UnitFacts) {
+                .name = u->name,
+                .type = u->type,
+                .slice = u->slice,
+                .description = u->description,
+                .uid = u->uid,
+                .user = user,
+        };
+        u->managed = config_unit_is_managed(c, &facts);
+        if (!u->managed) {
+                if (was_managed)
+                        log_unit_info(u->name, "No longer below a managed slice; leaving it alone.");
+                u->profile = mfree(u->profile);
+                u->rule = mfree(u->rule);
+                return 0;
+        }
+
+        p = config_select_profile(c, &facts, &rule);
+        if (!free_and_replace_str(&u->rule, rule ? strdup(rule->name) : NULL) && rule)
+                return log_oom();
+        if (!p) {
+                if (u->profile)
+                        log_unit_info(u->name, "No profile matches any more; keeping what was set.");
+                else
+                        log_unit_debug(u->name, "Managed, but no rule matches and there is no DefaultProfile=.");
+                u->profile = mfree(u->profile);
+                return 0;
+        }
+        if (!free_and_replace_str(&u->profile, strdup(p->name)))
+                return log_oom();
+
+        profile_to_properties(p, m->physical_memory, &want);
+        if (properties_in_place(u, &want)) {
+                bool changed = !unit_property_set_equal(&u->applied, &want) || u->applied_usec == 0;
+
+                u->applied = want;
+                if (u->applied_usec == 0)
+                        u->applied_usec = now_usec();
+                if (changed)
+                        log_applied(u, "already in place");
+                return 0;
+        }
+
+        r = unit_set_properties(u, &want);
+        if (r < 0)
+                return log_unit_error_errno(u->name, r, "Failed to send SetUnitProperties: %m");
+        return 0;
+}
+
+/* ---- querying ---- */
+
+static const BusPropertyMap unit_property_map[] = {
+        { "Id",             's', offsetof(TrackedUnit, id) },
+        { "Description",    's', offsetof(TrackedUnit, description) },
+        { "ActiveState",    's', offsetof(TrackedUnit, active_state) },
+        { "LoadState",      's', offsetof(TrackedUnit, load_state) },
+        { "Slice",          's', offsetof(TrackedUnit, slice) },
+        { "ControlGroup",   's', offsetof(TrackedUnit, control_group) },
+        { "ControlGroupId", 't', offsetof(TrackedUnit, cgroup_id) },
+        { "CPUWeight",      't', offsetof(TrackedUnit, current.cpu_weight) },
+        { "MemoryMin",      't', offsetof(TrackedUnit, current.memory_min) },
+        { "MemoryLow",      't', offsetof(TrackedUnit, current.memory_low) },
+        { "MemoryHigh",     't', offsetof(TrackedUnit, current.memory_high) },
+        { "MemoryMax",      't', offsetof(TrackedUnit, current.memory_max) },
+        { "MemorySwapMax",  't', offsetof(TrackedUnit, current.memory_swap_max) },
+        { "TasksMax",       't', offsetof(TrackedUnit, current.tasks_max) },
+        {}
+};
+
+static int query_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        TrackedUnit *u = userdata;
+        Manager *m = u->manager;
+        const sd_bus_error *e;
+        int r;
+
+        u->query_slot = sd_bus_slot_unref(u->query_slot);
+
+        e = sd_bus_message_get_error(reply);
+        if (e) {
+                if (bus_error_is_unit_gone(e))
+                        log_unit_debug(u->name, "Unit vanished before we could look at it: %s", e->message);
+                else if (bus_error_is_timeout(e) && u->n_retries < UNIT_QUERY_RETRIES) {
+                        /* PID1 is busy (a burst of units): ask again rather than give up. */
+                        u->n_retries++;
+                        log_unit_debug(u->name, "Reading unit properties timed out, retrying (%u/%u).",
+                                       u->n_retries, UNIT_QUERY_RETRIES);
+                        if (unit_query(u) >= 0)
+                                return 0;
+                } else
+                        log_unit_warning(u->name, "Failed to read unit properties: %s", e->message);
+                goto done;
+        }
+        u->n_retries = 0;
+
+        r = bus_read_properties(reply, unit_property_map, u);
+        if (r < 0) {
+                log_unit_warning_errno(u->name, r, "Failed to parse unit properties: %m");
+                goto done;
+        }
+
+        if (u->query_again) {
+                u->query_again = false;
+                if (unit_query(u) >= 0)
+                        return 0;
+        }
+        (void) unit_classify_and_apply(u);
+
+done:
+        if (u->counted_in_startup) {
+                u->counted_in_startup = false;
+                manager_query_done(m);
+        }
+        return 0;
+}
+
+int unit_query(TrackedUnit *u) {
+        Manager *m = u->manager;
+        int r;
+
+        if (u->query_slot) {
+                u->query_again = true;
+                return 0;
+        }
+        /* Interface "": every interface at once (Unit, and Slice/Scope/Service with the cgroup
+         * settings), one round trip. */
+        r = sd_bus_call_method_async(m->bus, &u->query_slot, SYSTEMD_BUS_NAME, u->path,
+                                     "org.freedesktop.DBus.Properties", "GetAll", query_done, u, "s", "");
+        if (r < 0)
+                return log_unit_warning_errno(u->name, r, "Failed to query unit: %m");
+        return 0;
+}
