@@ -10,6 +10,10 @@
 
 typedef struct TrackedUnit TrackedUnit;
 
+/* Calls to PID 1 in flight at once. dbus-daemon allows 128 pending replies per connection on
+ * the system bus; queries wait in a queue beyond this, and each query may add one apply. */
+#define MANAGER_INFLIGHT_MAX 48
+
 typedef struct Manager {
         sd_event *event;
         sd_bus *bus;
@@ -26,6 +30,9 @@ typedef struct Manager {
         unsigned pending_queries;
         bool listing;
         bool ready;
+
+        unsigned n_inflight;    /* calls to PID 1 awaiting a reply */
+        TrackedUnit *queue_head, *queue_tail; /* units waiting to be queried */
 
         uint64_t n_applied;
         uint64_t n_apply_failed;

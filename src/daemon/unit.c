@@ -19,11 +19,64 @@ static int unit_compare(const void *a, const void *b) {
         return strcmp(((const TrackedUnit *) a)->name, ((const TrackedUnit *) b)->name);
 }
 
+/* Every call to PID 1 in flight holds a slot; the manager counts them so that a burst of units
+ * never exceeds the bus's limit of pending replies per connection (128 on the system bus). */
+static void unit_release_slot(TrackedUnit *u, sd_bus_slot **slot) {
+        if (!*slot)
+                return;
+        *slot = sd_bus_slot_unref(*slot);
+        if (u->manager->n_inflight > 0)
+                u->manager->n_inflight--;
+}
+
+static void unit_dequeue(TrackedUnit *u) {
+        Manager *m = u->manager;
+
+        if (!u->queued)
+                return;
+        if (u->queue_prev)
+                u->queue_prev->queue_next = u->queue_next;
+        else
+                m->queue_head = u->queue_next;
+        if (u->queue_next)
+                u->queue_next->queue_prev = u->queue_prev;
+        else
+                m->queue_tail = u->queue_prev;
+        u->queue_prev = u->queue_next = NULL;
+        u->queued = false;
+}
+
+static void unit_enqueue(TrackedUnit *u) {
+        Manager *m = u->manager;
+
+        if (u->queued)
+                return;
+        u->queue_prev = m->queue_tail;
+        u->queue_next = NULL;
+        if (m->queue_tail)
+                m->queue_tail->queue_next = u;
+        else
+                m->queue_head = u;
+        m->queue_tail = u;
+        u->queued = true;
+}
+
+/* Sends queued queries while there is room. */
+static void manager_dispatch_queue(Manager *m) {
+        while (m->queue_head && m->n_inflight < MANAGER_INFLIGHT_MAX) {
+                TrackedUnit *u = m->queue_head;
+
+                unit_dequeue(u);
+                (void) unit_query(u);
+        }
+}
+
 static TrackedUnit *tracked_unit_free(TrackedUnit *u) {
         if (!u)
                 return NULL;
-        sd_bus_slot_unref(u->query_slot);
-        sd_bus_slot_unref(u->apply_slot);
+        unit_dequeue(u);
+        unit_release_slot(u, &u->query_slot);
+        unit_release_slot(u, &u->apply_slot);
         free(u->name);
         free(u->path);
         free(u->id);
@@ -215,7 +268,8 @@ static int apply_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
         Manager *m = u->manager;
         const sd_bus_error *e;
 
-        u->apply_slot = sd_bus_slot_unref(u->apply_slot);
+        unit_release_slot(u, &u->apply_slot);
+        manager_dispatch_queue(m);
 
         e = sd_bus_message_get_error(reply);
         if (e) {
@@ -284,12 +338,13 @@ static int unit_set_properties(TrackedUnit *u, const UnitPropertySet *props) {
         *req = (ApplyRequest) { .unit = u, .props = *props, .started_usec = now_usec() };
 
         /* A newer decision replaces one still in flight. */
-        u->apply_slot = sd_bus_slot_unref(u->apply_slot);
+        unit_release_slot(u, &u->apply_slot);
         r = sd_bus_call_async(m->bus, &u->apply_slot, msg, apply_done, req, 0);
         if (r < 0) {
                 free(req);
                 return r;
         }
+        m->n_inflight++;
         sd_bus_slot_set_destroy_callback(u->apply_slot, apply_request_free);
         return 0;
 }
@@ -407,7 +462,8 @@ static int query_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
         const sd_bus_error *e;
         int r;
 
-        u->query_slot = sd_bus_slot_unref(u->query_slot);
+        unit_release_slot(u, &u->query_slot);
+        manager_dispatch_queue(m);
 
         e = sd_bus_message_get_error(reply);
         if (e) {
@@ -455,11 +511,16 @@ int unit_query(TrackedUnit *u) {
                 u->query_again = true;
                 return 0;
         }
+        if (m->n_inflight >= MANAGER_INFLIGHT_MAX) {
+                unit_enqueue(u);
+                return 0;
+        }
         /* Interface "": every interface at once (Unit, and Slice/Scope/Service with the cgroup
          * settings), one round trip. */
         r = sd_bus_call_method_async(m->bus, &u->query_slot, SYSTEMD_BUS_NAME, u->path,
                                      "org.freedesktop.DBus.Properties", "GetAll", query_done, u, "s", "");
         if (r < 0)
                 return log_unit_warning_errno(u->name, r, "Failed to query unit: %m");
+        m->n_inflight++;
         return 0;
 }

@@ -48,6 +48,8 @@ struct TrackedUnit {
         sd_bus_slot *apply_slot;
         bool query_again;       /* a newer event arrived while a query was in flight */
         unsigned n_retries;     /* consecutive timeouts of our calls for this unit */
+        bool queued;            /* waiting for room to send its query */
+        TrackedUnit *queue_prev, *queue_next;
         bool counted_in_startup;
 };
 
