@@ -82,6 +82,7 @@ int manager_load_config(Manager *m) {
                         return (int) n;
                 }
                 /* Nothing good to fall back to at start-up: manage nothing rather than half. */
+                m->config_fallback = true;
                 log_error("Configuration has %zu error(s); running without profiles until it is fixed and reloaded.", n);
                 config_free(c);
                 c = NULL;
@@ -97,6 +98,7 @@ int manager_load_config(Manager *m) {
         }
 
         m->n_config_errors = 0;
+        m->config_fallback = false;
         if (c->log_level >= 0)
                 log_set_max_level(c->log_level);
         files = strv_join(c->files, " ");
@@ -149,7 +151,7 @@ static int status_dispatch(sd_event_source *s, void *userdata) {
         Counts c = {};
 
         manager_foreach_unit(m, count_unit, &c);
-        if (m->n_config_errors > 0 && !m->ready)
+        if (m->config_fallback)
                 (void) sd_notifyf(false, "STATUS=Configuration has %" PRIu64 " error(s), see the journal; "
                                   "managing %u unit(s) without profiles.", m->n_config_errors, c.managed);
         else

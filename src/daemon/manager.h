@@ -11,8 +11,9 @@
 typedef struct TrackedUnit TrackedUnit;
 
 /* Calls to PID 1 in flight at once. dbus-daemon allows 128 pending replies per connection on
- * the system bus; queries wait in a queue beyond this, and each query may add one apply. */
-#define MANAGER_INFLIGHT_MAX 48
+ * the system bus; queries wait in a queue beyond this, and each query may add one apply.
+ * PID 1 answers one call at a time anyway, so a deeper pipeline buys nothing. */
+#define MANAGER_INFLIGHT_MAX 16
 
 typedef struct Manager {
         sd_event *event;
@@ -36,7 +37,8 @@ typedef struct Manager {
 
         uint64_t n_applied;
         uint64_t n_apply_failed;
-        uint64_t n_config_errors;
+        uint64_t n_config_errors; /* of the last load; 0 when it succeeded */
+        bool config_fallback;   /* running on the empty configuration: no good one was ever loaded */
 
         sd_event_source *status_timer;
 } Manager;

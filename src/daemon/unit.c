@@ -15,18 +15,98 @@
 #include "strv.h"
 #include "unit.h"
 
+static uint64_t now_usec(void);
+
 static int unit_compare(const void *a, const void *b) {
         return strcmp(((const TrackedUnit *) a)->name, ((const TrackedUnit *) b)->name);
 }
 
-/* Every call to PID 1 in flight holds a slot; the manager counts them so that a burst of units
- * never exceeds the bus's limit of pending replies per connection (128 on the system bus). */
-static void unit_release_slot(TrackedUnit *u, sd_bus_slot **slot) {
+/* A call to PID 1 in flight. The manager counts them so that a burst of units never exceeds
+ * dbus-daemon's limit of pending replies per connection (128 on the system bus). A call whose
+ * unit went away, or whose answer no longer matters, is orphaned rather than cancelled: the
+ * bus still waits for its reply, so it stays counted until that reply comes. */
+typedef struct UnitCall {
+        Manager *manager;
+        TrackedUnit *unit;      /* NULL once orphaned */
+        UnitPropertySet props;  /* for SetUnitProperties: what was sent */
+        uint64_t started_usec;
+        bool counted;           /* still in Manager.n_inflight */
+} UnitCall;
+
+/* dbus-daemon answers a call PID 1 never answers with an error after its own reply timeout
+ * (25 s); waiting longer here keeps our count of calls in flight equal to the bus's. */
+#define UNIT_CALL_TIMEOUT_USEC (120 * USEC_PER_SEC)
+
+static void unit_call_uncount(UnitCall *c) {
+        if (c->counted && c->manager->n_inflight > 0)
+                c->manager->n_inflight--;
+        c->counted = false;
+}
+
+static void unit_call_free(void *p) {
+        UnitCall *c = p;
+
+        unit_call_uncount(c); /* a call never answered (the bus went away) */
+        free(c);
+}
+
+static void unit_orphan_call(sd_bus_slot **slot) {
+        UnitCall *c;
+
         if (!*slot)
                 return;
+        c = sd_bus_slot_get_userdata(*slot);
+        c->unit = NULL;
+        (void) sd_bus_slot_set_floating(*slot, 1);
         *slot = sd_bus_slot_unref(*slot);
-        if (u->manager->n_inflight > 0)
-                u->manager->n_inflight--;
+}
+
+static void manager_dispatch_queue(Manager *m);
+
+/* Sends a method call to PID 1 on behalf of u, counted and with our timeout. */
+static int unit_call(TrackedUnit *u, sd_bus_message *msg, sd_bus_message_handler_t callback,
+                     const UnitPropertySet *props, sd_bus_slot **ret_slot) {
+        Manager *m = u->manager;
+        UnitCall *c;
+        int r;
+
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        *c = (UnitCall) { .manager = m, .unit = u, .started_usec = now_usec() };
+        if (props)
+                c->props = *props;
+        r = sd_bus_call_async(m->bus, ret_slot, msg, callback, c, UNIT_CALL_TIMEOUT_USEC);
+        if (r < 0) {
+                free(c);
+                return r;
+        }
+        m->n_inflight++;
+        c->counted = true;
+        (void) sd_bus_slot_set_destroy_callback(*ret_slot, unit_call_free);
+        return 0;
+}
+
+/* At the start of a reply callback: uncounts the call and returns the unit, or NULL when the
+ * call was orphaned. Drops our reference to the slot (the bus frees it, and the UnitCall,
+ * after the callback). */
+static TrackedUnit *unit_call_finish(UnitCall *c, sd_bus_slot **(*which)(TrackedUnit *u)) {
+        TrackedUnit *u = c->unit;
+
+        unit_call_uncount(c);
+        if (u) {
+                sd_bus_slot **slot = which(u);
+                *slot = sd_bus_slot_unref(*slot);
+        }
+        return u;
+}
+
+static sd_bus_slot **query_slot_of(TrackedUnit *u) {
+        return &u->query_slot;
+}
+
+static sd_bus_slot **apply_slot_of(TrackedUnit *u) {
+        return &u->apply_slot;
 }
 
 static void unit_dequeue(TrackedUnit *u) {
@@ -75,8 +155,8 @@ static TrackedUnit *tracked_unit_free(TrackedUnit *u) {
         if (!u)
                 return NULL;
         unit_dequeue(u);
-        unit_release_slot(u, &u->query_slot);
-        unit_release_slot(u, &u->apply_slot);
+        unit_orphan_call(&u->query_slot);
+        unit_orphan_call(&u->apply_slot);
         free(u->name);
         free(u->path);
         free(u->id);
@@ -243,12 +323,6 @@ static bool properties_in_place(const TrackedUnit *u, const UnitPropertySet *wan
         return true;
 }
 
-typedef struct ApplyRequest {
-        TrackedUnit *unit;
-        UnitPropertySet props;
-        uint64_t started_usec;
-} ApplyRequest;
-
 static void log_applied(TrackedUnit *u, const char *verb) {
         _cleanup_(freep) char *props = unit_property_set_to_string(&u->applied);
         _cleanup_strv_free_ char **fields = NULL;
@@ -262,25 +336,34 @@ static void log_applied(TrackedUnit *u, const char *verb) {
                    u->rule ? u->rule : "default profile", isempty(props) ? "no properties" : props);
 }
 
-static int apply_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
-        ApplyRequest *req = userdata;
-        TrackedUnit *u = req->unit;
-        Manager *m = u->manager;
-        const sd_bus_error *e;
+/* A call PID 1 did not answer in time (busy with a burst of units) is not a failure yet: look
+ * at the unit again, up to UNIT_QUERY_RETRIES times in a row. True when a new query is on its
+ * way. */
+static bool unit_retry_on_timeout(TrackedUnit *u, const sd_bus_error *e, const char *what) {
+        if (!bus_error_is_timeout(e) || u->n_retries >= UNIT_QUERY_RETRIES)
+                return false;
+        u->n_retries++;
+        log_unit_debug(u->name, "%s timed out, looking again (%u/%u).", what, u->n_retries, UNIT_QUERY_RETRIES);
+        return unit_query(u) >= 0;
+}
 
-        unit_release_slot(u, &u->apply_slot);
+static int apply_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        UnitCall *call = userdata;
+        Manager *m = call->manager;
+        const sd_bus_error *e;
+        TrackedUnit *u;
+
+        u = unit_call_finish(call, apply_slot_of);
         manager_dispatch_queue(m);
+        if (!u)
+                return 0;
 
         e = sd_bus_message_get_error(reply);
         if (e) {
                 if (bus_error_is_unit_gone(e))
                         log_unit_debug(u->name, "Unit vanished before its profile was applied: %s", e->message);
-                else if (bus_error_is_timeout(e) && u->n_retries < UNIT_QUERY_RETRIES) {
-                        /* We do not know whether it was applied: look again, which re-applies if not. */
-                        u->n_retries++;
-                        log_unit_debug(u->name, "Applying the profile timed out, checking again (%u/%u).",
-                                       u->n_retries, UNIT_QUERY_RETRIES);
-                        (void) unit_query(u);
+                else if (unit_retry_on_timeout(u, e, "Applying the profile")) {
+                        /* Applied or not, the new query tells, and re-applies if needed. */
                 } else {
                         _cleanup_strv_free_ char **fields = NULL;
 
@@ -293,23 +376,18 @@ static int apply_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
                 return 0;
         }
 
-        u->applied = req->props;
+        u->applied = call->props;
         u->applied_usec = now_usec();
         m->n_applied++;
         log_applied(u, "applied");
-        log_unit_debug(u->name, "SetUnitProperties took %" PRIu64 " us.", u->applied_usec - req->started_usec);
+        log_unit_debug(u->name, "SetUnitProperties took %" PRIu64 " us.", u->applied_usec - call->started_usec);
         manager_update_status(m);
         return 0;
-}
-
-static void apply_request_free(void *p) {
-        free(p);
 }
 
 static int unit_set_properties(TrackedUnit *u, const UnitPropertySet *props) {
         _cleanup_bus_message_ sd_bus_message *msg = NULL;
         Manager *m = u->manager;
-        ApplyRequest *req;
         int r;
 
         r = sd_bus_message_new_method_call(m->bus, &msg, SYSTEMD_BUS_NAME, SYSTEMD_BUS_PATH,
@@ -332,21 +410,9 @@ static int unit_set_properties(TrackedUnit *u, const UnitPropertySet *props) {
         if (r < 0)
                 return r;
 
-        req = calloc(1, sizeof(*req));
-        if (!req)
-                return -ENOMEM;
-        *req = (ApplyRequest) { .unit = u, .props = *props, .started_usec = now_usec() };
-
         /* A newer decision replaces one still in flight. */
-        unit_release_slot(u, &u->apply_slot);
-        r = sd_bus_call_async(m->bus, &u->apply_slot, msg, apply_done, req, 0);
-        if (r < 0) {
-                free(req);
-                return r;
-        }
-        m->n_inflight++;
-        sd_bus_slot_set_destroy_callback(u->apply_slot, apply_request_free);
-        return 0;
+        unit_orphan_call(&u->apply_slot);
+        return unit_call(u, msg, apply_done, props, &u->apply_slot);
 }
 
 static bool config_has_user_rules(const Config *c) {
@@ -457,26 +523,24 @@ static const BusPropertyMap unit_property_map[] = {
 };
 
 static int query_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
-        TrackedUnit *u = userdata;
-        Manager *m = u->manager;
+        UnitCall *call = userdata;
+        Manager *m = call->manager;
         const sd_bus_error *e;
+        TrackedUnit *u;
         int r;
 
-        unit_release_slot(u, &u->query_slot);
+        u = unit_call_finish(call, query_slot_of);
         manager_dispatch_queue(m);
+        if (!u)
+                return 0;
 
         e = sd_bus_message_get_error(reply);
         if (e) {
                 if (bus_error_is_unit_gone(e))
                         log_unit_debug(u->name, "Unit vanished before we could look at it: %s", e->message);
-                else if (bus_error_is_timeout(e) && u->n_retries < UNIT_QUERY_RETRIES) {
-                        /* PID1 is busy (a burst of units): ask again rather than give up. */
-                        u->n_retries++;
-                        log_unit_debug(u->name, "Reading unit properties timed out, retrying (%u/%u).",
-                                       u->n_retries, UNIT_QUERY_RETRIES);
-                        if (unit_query(u) >= 0)
-                                return 0;
-                } else
+                else if (unit_retry_on_timeout(u, e, "Reading unit properties"))
+                        return 0; /* still counted in start-up: the new query finishes it */
+                else
                         log_unit_warning(u->name, "Failed to read unit properties: %s", e->message);
                 goto done;
         }
@@ -504,6 +568,7 @@ done:
 }
 
 int unit_query(TrackedUnit *u) {
+        _cleanup_bus_message_ sd_bus_message *msg = NULL;
         Manager *m = u->manager;
         int r;
 
@@ -517,10 +582,13 @@ int unit_query(TrackedUnit *u) {
         }
         /* Interface "": every interface at once (Unit, and Slice/Scope/Service with the cgroup
          * settings), one round trip. */
-        r = sd_bus_call_method_async(m->bus, &u->query_slot, SYSTEMD_BUS_NAME, u->path,
-                                     "org.freedesktop.DBus.Properties", "GetAll", query_done, u, "s", "");
+        r = sd_bus_message_new_method_call(m->bus, &msg, SYSTEMD_BUS_NAME, u->path,
+                                           "org.freedesktop.DBus.Properties", "GetAll");
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "s", "");
+        if (r >= 0)
+                r = unit_call(u, msg, query_done, NULL, &u->query_slot);
         if (r < 0)
                 return log_unit_warning_errno(u->name, r, "Failed to query unit: %m");
-        m->n_inflight++;
         return 0;
 }

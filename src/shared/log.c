@@ -74,7 +74,8 @@ static int journal_send(int level, int error, const char *file, int line, const 
         char buf[64];
         int r;
 
-        r = strv_consume(&fields, asprintf_safe("MESSAGE=%s", msg));
+        /* Like systemd's unit log lines: the unit leads the message, and is a field too. */
+        r = strv_consume(&fields, unit ? asprintf_safe("MESSAGE=%s: %s", unit, msg) : asprintf_safe("MESSAGE=%s", msg));
         if (r >= 0)
                 snprintf(buf, sizeof buf, "PRIORITY=%i", level), r = strv_extend(&fields, buf);
         if (r >= 0)

@@ -6,15 +6,17 @@
 . /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+human() { [[ $1 =~ ^[0-9]+$ ]] && numfmt --to=iec "$1" || echo "$1"; }
 show_units() {
-    printf '%-24s %-12s %-10s %-12s %-12s %-8s\n' UNIT PROFILE CPUWeight MemoryHigh MemoryMax TasksMax
+    printf '%-22s %-12s %-10s %-10s %-10s %-10s %-8s\n' UNIT PROFILE CPUWeight MemoryLow MemoryHigh MemoryMax TasksMax
     local u p
     for u in "$@"; do
         p=$(journalctl -q -o json MESSAGE_ID=a077f611f99e4204b90a0f254f483a16 AGENTCGROUP_UNIT="$u" |
             jq -r .AGENTCGROUP_PROFILE | tail -n1)
-        printf '%-24s %-12s %-10s %-12s %-12s %-8s\n' "$u" "${p:--}" \
-            "$(unit_prop "$u" CPUWeight)" "$(unit_prop "$u" MemoryHigh)" \
-            "$(unit_prop "$u" MemoryMax)" "$(unit_prop "$u" TasksMax)"
+        printf '%-22s %-12s %-10s %-10s %-10s %-10s %-8s\n' "$u" "${p:--}" \
+            "$(unit_prop "$u" CPUWeight)" "$(human "$(unit_prop "$u" MemoryLow)")" \
+            "$(human "$(unit_prop "$u" MemoryHigh)")" "$(human "$(unit_prop "$u" MemoryMax)")" \
+            "$(unit_prop "$u" TasksMax)"
     done
 }
 
@@ -63,7 +65,7 @@ echo "thawed: FreezerState=$(unit_prop agent-batch7.slice FreezerState)"
 step "Status"
 systemctl status agentcgroupd.service --no-pager -n 0 | sed -n '1,6p'
 echo
-systemd-cgls --no-pager -u agent.slice | sed 's/^/  /' | head -n 30
+systemd-cgls --no-pager --xattr=no -u agent.slice | sed 's/^/  /' | head -n 30
 echo
 echo "\$ journalctl -u agentcgroupd (profile decisions)"
 journal_since MESSAGE_ID=a077f611f99e4204b90a0f254f483a16 | head -n 12
