@@ -188,6 +188,9 @@ static int on_unit_new(sd_bus_message *msg, void *userdata, sd_bus_error *ret_er
 
         if (sd_bus_message_read(msg, "so", &name, &path) < 0)
                 return 0;
+        /* Only record it. Looking at a transient scope before its start job finished (GetAll,
+         * SetUnitProperties) delayed that start by 10-20 s in systemd 252: the start job is the
+         * moment to look. */
         if (unit_name_is_interesting(name))
                 (void) manager_track_unit(m, name, path, NULL);
         return 0;

@@ -552,12 +552,14 @@ static int query_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
                 goto done;
         }
 
+        /* Act on what we know now, even when a newer event asked for another look: waiting for
+         * that answer would delay the profile by a whole round trip. */
+        (void) unit_classify_and_apply(u);
         if (u->query_again) {
                 u->query_again = false;
                 if (unit_query(u) >= 0)
                         return 0;
         }
-        (void) unit_classify_and_apply(u);
 
 done:
         if (u->counted_in_startup) {
