@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "agentcgroupctl.h"
+#include "config.h"
+#include "log.h"
+#include "pager.h"
+#include "strv.h"
+#include "terminal-util.h"
+
+const char *arg_root = NULL;
+bool arg_effective = false;
+JsonFormat arg_json = JSON_FORMAT_OFF;
+bool arg_no_pager = false;
+bool arg_legend = true;
+bool arg_color_stdout = false;
+bool arg_color_stderr = false;
+
+/* Options that only some commands take, so that a misplaced one is reported, not ignored. */
+typedef enum VerbOption {
+        OPT_EFFECTIVE = 1 << 0,
+        OPT_JSON      = 1 << 1,
+        OPT_NO_LEGEND = 1 << 2,
+} VerbOption;
+
+static const char * const verb_option_names[] = { "--effective", "--json", "--no-legend" };
+static unsigned arg_given = 0;
+static char *arg_root_buf = NULL;
+
+typedef struct Verb {
+        const char *name;
+        unsigned max_args;      /* after the command name */
+        unsigned options;       /* VerbOption flags it accepts */
+        bool pager;
+        int (*run)(int argc, char *argv[]);
+} Verb;
+
+static const Verb verbs[] = {
+        { "verify",     UINT_MAX, 0,                     false, verb_verify },
+        { "cat-config", 0,        OPT_EFFECTIVE,         true,  verb_cat_config },
+        { "profiles",   0,        OPT_JSON | OPT_NO_LEGEND, true, verb_profiles },
+        { "rules",      0,        OPT_JSON | OPT_NO_LEGEND, true, verb_rules },
+};
+
+static void help(void) {
+        printf("%1$s [OPTIONS...] COMMAND ...\n\n"
+               "Check and show the configuration of agentcgroupd, the resource manager for\n"
+               "AI agent sessions. Needs no running daemon.\n\n"
+               "Commands:\n"
+               "  verify [FILE...]       Check the configuration as agentcgroupd would load it,\n"
+               "                         or check FILEs: the first as the main file, the rest\n"
+               "                         as its drop-ins\n"
+               "  cat-config             Show the configuration files in effect, in the order\n"
+               "                         they are read\n"
+               "  profiles               List the profiles\n"
+               "  rules                  List the match rules in the order they are tried\n\n"
+               "Options:\n"
+               "  -h --help              Show this help\n"
+               "     --version           Show the version\n"
+               "     --root=PATH         Read the configuration below PATH\n"
+               "     --effective         cat-config: show the merged result instead\n"
+               "     --json[=MODE]       profiles, rules: print JSON; MODE is pretty or short\n"
+               "                         (default: pretty on a terminal, else short)\n"
+               "     --no-legend         profiles, rules: no column headers and summary\n"
+               "     --no-pager          Do not pipe the output into a pager\n"
+               "\nExit status: 0 OK, 1 configuration errors or failure, 2 usage error.\n"
+               "See agentcgroupctl(1) and agentcgroup.conf(5).\n",
+               program_invocation_short_name);
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_ROOT,
+                ARG_EFFECTIVE,
+                ARG_JSON,
+                ARG_NO_PAGER,
+                ARG_NO_LEGEND,
+        };
+        static const struct option options[] = {
+                { "help",      no_argument,       NULL, 'h' },
+                { "version",   no_argument,       NULL, ARG_VERSION },
+                { "root",      required_argument, NULL, ARG_ROOT },
+                { "effective", no_argument,       NULL, ARG_EFFECTIVE },
+                { "json",      optional_argument, NULL, ARG_JSON },
+                { "no-pager",  no_argument,       NULL, ARG_NO_PAGER },
+                { "no-legend", no_argument,       NULL, ARG_NO_LEGEND },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("agentcgroupctl %s\n", PACKAGE_VERSION);
+                        return 0;
+                case ARG_ROOT:
+                        if (isempty(optarg)) {
+                                log_error("--root= needs a path.");
+                                return -EINVAL;
+                        }
+                        if (!free_and_replace_str(&arg_root_buf, strdup(optarg)))
+                                return log_oom();
+                        /* "/srv/root/" would give "/srv/root//etc/..." in every path shown. */
+                        for (size_t n = strlen(arg_root_buf); n > 1 && arg_root_buf[n - 1] == '/'; n--)
+                                arg_root_buf[n - 1] = '\0';
+                        arg_root = arg_root_buf;
+                        break;
+                case ARG_EFFECTIVE:
+                        arg_effective = true;
+                        arg_given |= OPT_EFFECTIVE;
+                        break;
+                case ARG_JSON:
+                        if (!optarg)
+                                /* Decided in main(), once we know where stdout goes. */
+                                arg_json = _JSON_FORMAT_AUTO;
+                        else if (streq(optarg, "pretty"))
+                                arg_json = JSON_FORMAT_PRETTY;
+                        else if (streq(optarg, "short"))
+                                arg_json = JSON_FORMAT_SHORT;
+                        else {
+                                log_error("--json=%s: unknown format; expected pretty or short.", optarg);
+                                return -EINVAL;
+                        }
+                        arg_given |= OPT_JSON;
+                        break;
+                case ARG_NO_PAGER:
+                        arg_no_pager = true;
+                        break;
+                case ARG_NO_LEGEND:
+                        arg_legend = false;
+                        arg_given |= OPT_NO_LEGEND;
+                        break;
+                case '?':
+                        /* getopt_long() said which option and what is wrong with it. */
+                        log_error("See '%s --help'.", program_invocation_short_name);
+                        return -EINVAL;
+                default:
+                        abort();
+                }
+        return 1;
+}
+
+static int check_root(void) {
+        struct stat st;
+
+        if (!arg_root)
+                return 0;
+        if (stat(arg_root, &st) < 0)
+                return log_error_errno(negative_errno(), "--root=%s: %m", arg_root);
+        if (!S_ISDIR(st.st_mode))
+                return log_error_errno(-ENOTDIR, "--root=%s: not a directory", arg_root);
+        return 0;
+}
+
+static void log_verb_names(const char *prefix) {
+        _cleanup_strv_free_ char **names = NULL;
+        _cleanup_(freep) char *j = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (strv_extend(&names, verbs[i].name) < 0)
+                        return (void) log_oom();
+        j = strv_join(names, ", ");
+        log_error("%s; expected one of: %s. See '%s --help'.", prefix, strempty(j), program_invocation_short_name);
+}
+
+/* Validates the command and its arguments against the options given: every usage error is
+ * found before anything is read or printed. */
+static int find_verb(int argc, char *argv[], const Verb **ret) {
+        const Verb *v = NULL;
+        unsigned misplaced;
+
+        if (argc <= 0) {
+                log_verb_names("Missing command");
+                return -EINVAL;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(verbs[i].name, argv[0]))
+                        v = &verbs[i];
+        if (!v) {
+                _cleanup_(freep) char *prefix = asprintf_safe("Unknown command '%s'", argv[0]);
+
+                log_verb_names(prefix ?: "Unknown command");
+                return -EINVAL;
+        }
+        if ((unsigned) argc - 1 > v->max_args) {
+                log_error("'%s' takes no arguments, got '%s'.", v->name, argv[1]);
+                return -EINVAL;
+        }
+        misplaced = arg_given & ~v->options;
+        for (size_t i = 0; i < ELEMENTSOF(verb_option_names); i++)
+                if (misplaced & (1u << i)) {
+                        log_error("%s does not apply to '%s'. See '%s --help'.",
+                                  verb_option_names[i], v->name, program_invocation_short_name);
+                        return -EINVAL;
+                }
+        if (streq(v->name, "verify") && argc > 1 && arg_root) {
+                log_error("--root does not apply to 'verify FILE...': the files are read as named.");
+                return -EINVAL;
+        }
+        *ret = v;
+        return 0;
+}
+
+/* Returns the exit status. */
+static int run(int argc, char *argv[]) {
+        const Verb *v;
+        int r;
+
+        log_setup("agentcgroupctl", LOG_TARGET_CONSOLE);
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+        r = find_verb(argc - optind, argv + optind, &v);
+        if (r >= 0)
+                r = check_root();
+        if (r < 0)
+                return EXIT_USAGE;
+
+        /* Before the pager takes stdout: colour and the JSON layout follow the terminal. */
+        arg_color_stdout = colors_enabled_for_fd(STDOUT_FILENO);
+        arg_color_stderr = colors_enabled_for_fd(STDERR_FILENO);
+        if (arg_json == _JSON_FORMAT_AUTO)
+                arg_json = isatty(STDOUT_FILENO) > 0 ? JSON_FORMAT_PRETTY : JSON_FORMAT_SHORT;
+        if (v->pager)
+                (void) pager_open(arg_no_pager);
+
+        r = v->run(argc - optind, argv + optind);
+        if (r < 0)
+                r = EXIT_FAILURE;
+        /* A full disk or a closed pipe must not pass for success. */
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+                log_error_errno(negative_errno(), "Failed to write to standard output: %m");
+                r = EXIT_FAILURE;
+        }
+
+        pager_close();
+        return r;
+}
+
+int main(int argc, char *argv[]) {
+        int r;
+
+        r = run(argc, argv);
+        free(arg_root_buf);
+        return r;
+}

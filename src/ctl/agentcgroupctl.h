@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "conf.h"
+#include "config-format.h"
+
+/* Exit statuses (see agentcgroupctl(1)). Verbs return one of these, or a negative errno after
+ * logging what failed (EXIT_FAILURE). */
+#define EXIT_CONFIG_ERRORS 1
+#define EXIT_USAGE 2
+
+/* The command line, set by parse_argv() in agentcgroupctl.c. */
+extern const char *arg_root;
+extern bool arg_effective;
+extern JsonFormat arg_json;
+extern bool arg_no_pager;
+extern bool arg_legend;
+extern bool arg_color_stdout;
+extern bool arg_color_stderr;
+
+/* argv[0] is the verb's own name. */
+int verb_verify(int argc, char *argv[]);
+int verb_cat_config(int argc, char *argv[]);
+int verb_profiles(int argc, char *argv[]);
+int verb_rules(int argc, char *argv[]);
+
+/* Loads the configuration below arg_root as agentcgroupd does (config_search_dirs() and
+ * config_load()). Errors in the configuration are in (*ret)->errors; < 0 only if out of memory,
+ * logged. */
+int ctl_load_config(Config **ret);
+/* Prints the configuration's errors and a summary on stderr. Returns EXIT_CONFIG_ERRORS if it
+ * has any, else 0. installed: c is what agentcgroupd loads, not files named by the user. */
+int ctl_report_config_errors(const Config *c, bool installed);
