@@ -17,8 +17,12 @@ int config_search_dirs(const char *root, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
         int r;
 
+        size_t n = root ? strlen(root) : 0;
+
+        while (n > 0 && root[n - 1] == '/') /* "/x/" and "/" join without doubled slashes */
+                n--;
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-                r = strv_consume(&l, asprintf_safe("%s%s", root && !streq(root, "/") ? root : "", dirs[i]));
+                r = strv_consume(&l, asprintf_safe("%.*s%s", (int) n, root ? root : "", dirs[i]));
                 if (r < 0)
                         return r;
         }
@@ -54,12 +58,15 @@ int config_files_list(char * const *dirs, Config *errors, char ***ret) {
                 _cleanup_(freep) char *m = NULL, *dd = NULL;
                 _cleanup_(closedirp) DIR *dir = NULL;
                 struct dirent *de;
+                struct stat st;
 
                 m = asprintf_safe("%s/%s", *d, CONFIG_MAIN_FILE);
                 dd = asprintf_safe("%s/%s", *d, CONFIG_DROPIN_DIR);
                 if (!m || !dd)
                         return -ENOMEM;
-                if (access(m, F_OK) == 0 || path_is_masked(m))
+                /* lstat: a dangling symlink is still this directory's main file, and reading it
+                 * then fails loudly instead of a lower file being used silently. */
+                if (lstat(m, &st) == 0)
                         free_and_replace_str(&main_file, TAKE_PTR(m));
 
                 dir = opendir(dd);
@@ -184,6 +191,7 @@ int config_files_list_all(char * const *dirs, Config *errors, ConfigFile **ret, 
                 _cleanup_(freep) char *m = NULL, *dd = NULL;
                 _cleanup_(closedirp) DIR *dir = NULL;
                 struct dirent *de;
+                struct stat st;
 
                 m = asprintf_safe("%s/%s", dirs[i], CONFIG_MAIN_FILE);
                 dd = asprintf_safe("%s/%s", dirs[i], CONFIG_DROPIN_DIR);
@@ -191,7 +199,9 @@ int config_files_list_all(char * const *dirs, Config *errors, ConfigFile **ret, 
                         r = -ENOMEM;
                         goto fail;
                 }
-                if (access(m, F_OK) == 0 || path_is_masked(m)) {
+                /* lstat: a dangling symlink is still this directory's main file, and reading it
+                 * then fails loudly instead of a lower file being used silently. */
+                if (lstat(m, &st) == 0) {
                         r = candidate_add(&cand, &n, i, TAKE_PTR(m), true);
                         if (r < 0)
                                 goto fail;

@@ -650,7 +650,7 @@ int config_parse_file(Config *c, const char *path, FILE *f) {
         if (lr.error < 0)
                 return lr.error;
         if (ferror(f))
-                config_add_error(c, path, 0, "read error: %m");
+                config_add_error(c, path, 0, "read error");
         else if (r > 0)
                 /* The reader filters what inih rejects; this is a safety net, not the usual path. */
                 config_add_error(c, path, (unsigned) r, "syntax error");
@@ -719,7 +719,10 @@ static void dump_list(FILE *f, const char *key, char * const *l, bool one_per_li
 
 int config_dump(const Config *c, FILE *f) {
         fprintf(f, "[Manager]\n");
-        dump_list(f, "ManagedSlices", c->managed_slices, false);
+        if (c->managed_slices)
+                dump_list(f, "ManagedSlices", c->managed_slices, false);
+        else
+                fprintf(f, "ManagedSlices=\n"); /* emptied: manage nothing, not the default */
         if (c->log_level >= 0)
                 fprintf(f, "LogLevel=%s\n", log_level_to_string(c->log_level));
         if (c->default_profile)

@@ -138,3 +138,29 @@ TEST(empty_tree) {
         ASSERT_EQ(c->n_errors, 0);
         ASSERT_STREQ(c->managed_slices[0], "agent.slice");
 }
+
+TEST(dangling_main_file_is_an_error) {
+        _cleanup_strv_free_ char **dirs = NULL;
+        _cleanup_(config_freep) Config *c = NULL;
+        char path[512];
+
+        setup_tree();
+        snprintf(path, sizeof path, "%s/etc/agentcgroup/agentcgroup.conf", root);
+        unlink(path);
+        ASSERT_OK(symlink("/nonexistent/agentcgroup.conf", path));
+        ASSERT_OK(config_search_dirs(root, &dirs));
+        ASSERT_OK(config_load(dirs, &c));
+        /* Not silently replaced by the vendor main file. */
+        ASSERT_HAS_ERROR(c, path, 0, "cannot open");
+        cleanup_tree();
+}
+
+TEST(root_with_trailing_slash) {
+        _cleanup_strv_free_ char **dirs = NULL;
+
+        ASSERT_OK(config_search_dirs("/x/", &dirs));
+        ASSERT_STREQ(dirs[0], "/x/usr/lib/agentcgroup");
+        dirs = strv_free(dirs);
+        ASSERT_OK(config_search_dirs("/", &dirs));
+        ASSERT_STREQ(dirs[3], "/etc/agentcgroup");
+}

@@ -282,3 +282,23 @@ TEST(dump_round_trips) {
         free(buf1);
         free(buf2);
 }
+
+TEST(dump_keeps_emptied_managed_slices) {
+        _cleanup_(config_freep) Config *a = NULL, *b = NULL;
+        char *buf = NULL;
+        size_t n = 0;
+        FILE *f;
+
+        ASSERT_OK(config_new(&a));
+        parse_text(a, "main.conf", "[Manager]\nManagedSlices=\n");
+        ASSERT_OK(config_finalize(a));
+        ASSERT_NULL(a->managed_slices);
+        f = open_memstream(&buf, &n);
+        ASSERT_OK(config_dump(a, f));
+        fclose(f);
+        ASSERT_OK(config_new(&b));
+        parse_text(b, "dump.conf", buf);
+        ASSERT_OK(config_finalize(b));
+        ASSERT_NULL(b->managed_slices); /* still "manage nothing", not the default agent.slice */
+        free(buf);
+}
