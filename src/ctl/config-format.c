@@ -242,17 +242,19 @@ static int rule_to_json(const MatchRule *m, json_object **ret) {
         return 0;
 }
 
-int profiles_to_json(const Config *c, json_object **ret) {
+/* Builds a JSON array of n items, each made by item_to_json(c, i). */
+static int items_to_json(const Config *c, size_t n, int (*item_to_json)(const Config *c, size_t i, json_object **ret),
+                         json_object **ret) {
         _cleanup_(json_object_putp) json_object *a = NULL;
         int r;
 
         a = json_object_new_array();
         if (!a)
                 return -ENOMEM;
-        for (size_t i = 0; i < c->n_profiles; i++) {
+        for (size_t i = 0; i < n; i++) {
                 json_object *o;
 
-                r = profile_to_json(c, c->profiles[i], &o);
+                r = item_to_json(c, i, &o);
                 if (r < 0)
                         return r;
                 if (json_object_array_add(a, o) < 0) {
@@ -264,26 +266,20 @@ int profiles_to_json(const Config *c, json_object **ret) {
         return 0;
 }
 
+static int profile_at_to_json(const Config *c, size_t i, json_object **ret) {
+        return profile_to_json(c, c->profiles[i], ret);
+}
+
+static int rule_at_to_json(const Config *c, size_t i, json_object **ret) {
+        return rule_to_json(c->rules[i], ret);
+}
+
+int profiles_to_json(const Config *c, json_object **ret) {
+        return items_to_json(c, c->n_profiles, profile_at_to_json, ret);
+}
+
 int rules_to_json(const Config *c, json_object **ret) {
-        _cleanup_(json_object_putp) json_object *a = NULL;
-        int r;
-
-        a = json_object_new_array();
-        if (!a)
-                return -ENOMEM;
-        for (size_t i = 0; i < c->n_rules; i++) {
-                json_object *o;
-
-                r = rule_to_json(c->rules[i], &o);
-                if (r < 0)
-                        return r;
-                if (json_object_array_add(a, o) < 0) {
-                        json_object_put(o);
-                        return -ENOMEM;
-                }
-        }
-        *ret = TAKE_PTR(a);
-        return 0;
+        return items_to_json(c, c->n_rules, rule_at_to_json, ret);
 }
 
 int json_print(json_object *o, FILE *f, JsonFormat format) {

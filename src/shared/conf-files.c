@@ -42,81 +42,25 @@ static bool has_conf_suffix(const char *name) {
         return n > 5 && streq(name + n - 5, ".conf") && name[0] != '.';
 }
 
-static int name_cmp(const void *a, const void *b) {
-        const char *x = strrchr(*(char * const *) a, '/'), *y = strrchr(*(char * const *) b, '/');
-
-        return strcmp(x, y);
-}
-
 int config_files_list(char * const *dirs, Config *errors, char ***ret) {
-        _cleanup_strv_free_ char **dropins = NULL, **result = NULL;
-        _cleanup_(freep) char *main_file = NULL;
+        _cleanup_strv_free_ char **result = NULL;
+        ConfigFile *files = NULL;
+        size_t n = 0;
         int r;
 
-        /* Later directories win: walk them all and let a later path replace an earlier one. */
-        STRV_FOREACH(d, dirs) {
-                _cleanup_(freep) char *m = NULL, *dd = NULL;
-                _cleanup_(closedirp) DIR *dir = NULL;
-                struct dirent *de;
-                struct stat st;
-
-                m = asprintf_safe("%s/%s", *d, CONFIG_MAIN_FILE);
-                dd = asprintf_safe("%s/%s", *d, CONFIG_DROPIN_DIR);
-                if (!m || !dd)
-                        return -ENOMEM;
-                /* lstat: a dangling symlink is still this directory's main file, and reading it
-                 * then fails loudly instead of a lower file being used silently. */
-                if (lstat(m, &st) == 0)
-                        free_and_replace_str(&main_file, TAKE_PTR(m));
-
-                dir = opendir(dd);
-                if (!dir) {
-                        if (errno != ENOENT && errors)
-                                config_add_error(errors, dd, 0, "cannot open drop-in directory: %m");
-                        continue;
-                }
-                while ((errno = 0, de = readdir(dir))) {
-                        _cleanup_(freep) char *p = NULL;
-                        bool replaced = false;
-
-                        if (!has_conf_suffix(de->d_name))
-                                continue;
-                        p = asprintf_safe("%s/%s", dd, de->d_name);
-                        if (!p)
-                                return -ENOMEM;
-                        for (char **e = dropins; e && *e; e++)
-                                if (streq(strrchr(*e, '/') + 1, de->d_name)) {
-                                        free_and_replace_str(e, TAKE_PTR(p));
-                                        replaced = true;
-                                        break;
-                                }
-                        if (!replaced) {
-                                r = strv_consume(&dropins, TAKE_PTR(p));
-                                if (r < 0)
-                                        return r;
-                        }
-                }
-                if (errno != 0 && errors)
-                        config_add_error(errors, dd, 0, "cannot read drop-in directory: %m");
-        }
-
+        /* One walk of the search path decides every file's fate; this is its READ part. */
+        r = config_files_list_all(dirs, errors, &files, &n);
+        if (r < 0)
+                return r;
         result = calloc(1, sizeof(char *));
         if (!result)
-                return -ENOMEM;
-        if (main_file && !path_is_masked(main_file)) {
-                r = strv_consume(&result, TAKE_PTR(main_file));
-                if (r < 0)
-                        return r;
-        }
-        if (dropins)
-                qsort(dropins, strv_length(dropins), sizeof(char *), name_cmp);
-        STRV_FOREACH(p, dropins) {
-                if (path_is_masked(*p))
-                        continue;
-                r = strv_extend(&result, *p);
-                if (r < 0)
-                        return r;
-        }
+                r = -ENOMEM;
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                if (files[i].state == CONFIG_FILE_READ)
+                        r = strv_extend(&result, files[i].path);
+        config_file_array_free(files, n);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(result);
         return 0;
 }
@@ -185,8 +129,7 @@ int config_files_list_all(char * const *dirs, Config *errors, ConfigFile **ret, 
         size_t n = 0, k = 0;
         int r;
 
-        /* The same tests as config_files_list(), which stays the daemon's authority; this one
-         * only keeps what that one drops. */
+        /* The one walk of the search path: config_files_list() keeps the READ entries. */
         for (size_t i = 0; dirs && dirs[i]; i++) {
                 _cleanup_(freep) char *m = NULL, *dd = NULL;
                 _cleanup_(closedirp) DIR *dir = NULL;

@@ -16,9 +16,15 @@ assert_eq 100 "$(cgroup_read tool1.scope cpu.weight)" "cpu.weight file"
 assert_eq 2048 "$(cgroup_read tool1.scope pids.max)" "pids.max file"
 assert_eq /agent.slice/agent-s1.slice/tool1.scope "$(unit_prop tool1.scope ControlGroup)"
 
-# The session slice itself: profile session (CPUWeight=100 TasksMax=4096).
+# The session slice itself: profile session (CPUWeight=100 MemoryMax=80% TasksMax=4096); the
+# percentage is of physical memory, as systemd computes it.
 wait_prop agent-s1.slice TasksMax 4096
 assert_eq 4096 "$(cgroup_read agent-s1.slice pids.max)" "slice pids.max file"
+phys=$(( $(getconf _PHYS_PAGES) * $(getconf PAGESIZE) ))
+budget=$(unit_prop agent-s1.slice MemoryMax)
+assert_eq $(( phys * 8000 / 10000 )) "$budget" "session MemoryMax (80% of $phys)"
+# The kernel keeps limits in pages.
+assert_eq $(( budget / $(getconf PAGESIZE) * $(getconf PAGESIZE) )) "$(cgroup_read agent-s1.slice memory.max)" "slice memory.max file"
 
 # The agent runtime: profile interactive (CPUWeight=1000 MemoryLow=256M).
 scope_start runtime-s1 agent-s1.slice sleep 600
