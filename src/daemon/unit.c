@@ -87,13 +87,14 @@ static int unit_call(TrackedUnit *u, sd_bus_message *msg, sd_bus_message_handler
         return 0;
 }
 
-/* At the start of a reply callback: uncounts the call and returns the unit, or NULL when the
- * call was orphaned. Drops our reference to the slot (the bus frees it, and the UnitCall,
+/* At the start of a reply callback: uncounts the call, lets a waiting query go, and returns the
+ * unit, or NULL when the call was orphaned. Drops our reference to the slot (the bus frees it, and the UnitCall,
  * after the callback). */
 static TrackedUnit *unit_call_finish(UnitCall *c, sd_bus_slot **(*which)(TrackedUnit *u)) {
         TrackedUnit *u = c->unit;
 
         unit_call_uncount(c);
+        manager_dispatch_queue(c->manager); /* room for a waiting query */
         if (u) {
                 sd_bus_slot **slot = which(u);
                 *slot = sd_bus_slot_unref(*slot);
@@ -354,7 +355,6 @@ static int apply_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
         TrackedUnit *u;
 
         u = unit_call_finish(call, apply_slot_of);
-        manager_dispatch_queue(m);
         if (!u)
                 return 0;
 
@@ -530,7 +530,6 @@ static int query_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
         int r;
 
         u = unit_call_finish(call, query_slot_of);
-        manager_dispatch_queue(m);
         if (!u)
                 return 0;
 
