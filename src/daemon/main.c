@@ -101,7 +101,7 @@ int main(int argc, char *argv[]) {
                 log_error_errno(r, "Failed to set up: %m");
                 return EXIT_FAILURE;
         }
-        r = manager_load_config(m);
+        r = manager_load_config(m, NULL);
         if (r < 0)
                 return EXIT_FAILURE;
         /* The command line wins over LogLevel=. */

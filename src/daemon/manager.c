@@ -7,6 +7,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus-util.h"
+#include "dbus-manager.h"
 #include "cgroup-util.h"
 #include "conf-files.h"
 #include "log.h"
@@ -63,7 +64,25 @@ static void log_config_errors(const Config *c) {
         }
 }
 
-int manager_load_config(Manager *m) {
+static int config_errors_to_strv(const Config *c, char ***ret) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+        int r;
+
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_errors; i++) {
+                const ConfigError *e = &c->errors[i];
+
+                r = strv_consume(&l, e->line > 0 ? asprintf_safe("%s:%u: %s", e->file, e->line, e->message)
+                                                 : asprintf_safe("%s: %s", e->file, e->message));
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+int manager_load_config(Manager *m, char ***ret_errors) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(freep) char *files = NULL;
         int r;
@@ -71,6 +90,11 @@ int manager_load_config(Manager *m) {
         r = config_load(m->config_dirs, &c);
         if (r < 0)
                 return log_error_errno(r, "Failed to load configuration: %m");
+        if (ret_errors) {
+                r = config_errors_to_strv(c, ret_errors);
+                if (r < 0)
+                        return log_oom();
+        }
 
         if (c->n_errors > 0) {
                 size_t n = c->n_errors;
@@ -119,11 +143,11 @@ static void requery_unit(TrackedUnit *u, void *userdata) {
         (void) unit_query(u);
 }
 
-static int manager_reload(Manager *m) {
+int manager_reload(Manager *m, char ***ret_errors) {
         int r;
 
         (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading configuration...");
-        r = manager_load_config(m);
+        r = manager_load_config(m, ret_errors);
         if (r == 0)
                 manager_foreach_unit(m, requery_unit, NULL);
         (void) sd_notify(false, "READY=1");
@@ -317,7 +341,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         switch (si->ssi_signo) {
         case SIGHUP:
                 log_info("Reloading configuration (SIGHUP).");
-                (void) manager_reload(m);
+                (void) manager_reload(m, NULL);
                 break;
         default:
                 log_info("Received %s, exiting.", strsignal((int) si->ssi_signo));
@@ -400,6 +424,9 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to subscribe to systemd: %m");
 
+        r = bus_manager_add_objects(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the D-Bus objects: %m");
         r = sd_bus_request_name_async(m->bus, NULL, "org.agentcgroup1", 0, NULL, NULL);
         if (r < 0)
                 log_warning_errno(r, "Failed to request the bus name org.agentcgroup1: %m");

@@ -50,8 +50,12 @@ static inline void manager_freep(Manager **m) {
 }
 
 /* Loads the configuration; with errors the current one stays (or, at start-up, an empty one
- * that manages nothing). Returns the number of errors found, or < 0 when out of memory. */
-int manager_load_config(Manager *m);
+ * that manages nothing). Returns the number of errors found, or < 0 when out of memory;
+ * ret_errors (optional) gets them as "FILE:LINE: message". */
+int manager_load_config(Manager *m, char ***ret_errors);
+/* Loads the configuration again and, when it is good, looks at every unit again. ret_errors
+ * (optional) gets every error as "FILE:LINE: message". Returns as manager_load_config(). */
+int manager_reload(Manager *m, char ***ret_errors);
 int manager_start(Manager *m);
 int manager_run(Manager *m);
 

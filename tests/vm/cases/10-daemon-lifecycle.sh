@@ -21,7 +21,9 @@ assert_eq 3min "$(unit_prop agentcgroupd.service WatchdogUSec)"
 
 daemon_reload
 assert_daemon_healthy
-journal_since | grep -q "Reloading configuration (SIGHUP)" || fail "reload not logged"
+journal_since | grep -q "Reloading configuration (D-Bus request)" || fail "reload not logged"
+kill -HUP "$(unit_prop agentcgroupd.service MainPID)"
+wait_for 10 bash -c "journalctl -q -o cat -u agentcgroupd.service -n 5 | grep -q 'Reloading configuration (SIGHUP)'" || fail "SIGHUP did not reload"
 
 systemctl stop agentcgroupd.service
 assert_eq inactive "$(systemctl is-active agentcgroupd.service)"

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdint.h>
+
+#include "bus-util.h"
+#include "config.h"
+#include "dbus-manager.h"
+#include "log.h"
+#include "strv.h"
+#include "unit.h"
+
+/* The manager object: reading is open to everyone (the bus policy lets anyone call), changing
+ * anything needs root, checked on the caller's credentials as the bus reports them. */
+
+static int check_root(sd_bus_message *msg, const char *what, sd_bus_error *error) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        uid_t uid;
+        int r;
+
+        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, &uid);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "%s: cannot tell who is calling: %m", what);
+        if (uid != 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "%s requires root.", what);
+        return 0;
+}
+
+static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
+}
+
+static void count_managed(TrackedUnit *u, void *userdata) {
+        if (u->managed)
+                (*(uint32_t *) userdata)++;
+}
+
+static int property_get_managed_units(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        uint32_t n = 0;
+
+        manager_foreach_unit(userdata, count_managed, &n);
+        return sd_bus_message_append(reply, "u", n);
+}
+
+static int property_get_config_errors(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "u", (uint32_t) MIN(m->n_config_errors, UINT32_MAX));
+}
+
+typedef struct ListContext {
+        sd_bus_message *reply;
+        int error;
+} ListContext;
+
+static void append_unit(TrackedUnit *u, void *userdata) {
+        ListContext *c = userdata;
+
+        if (!u->managed || c->error < 0)
+                return;
+        c->error = sd_bus_message_append(c->reply, "(ssssst)", u->name, strempty(unit_type_to_string(u->type)),
+                                         strempty(u->slice), strempty(u->profile), strempty(u->rule), u->cgroup_id);
+}
+
+static int method_list_units(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        ListContext c = {};
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(ssssst)");
+        if (r < 0)
+                return r;
+        c.reply = reply;
+        manager_foreach_unit(userdata, append_unit, &c);
+        if (c.error < 0)
+                return c.error;
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_strv_free_ char **errors = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = check_root(msg, "Reloading the configuration", error);
+        if (r < 0)
+                return r;
+
+        log_info("Reloading configuration (D-Bus request).");
+        r = manager_reload(m, &errors);
+        if (r < 0)
+                return r;
+
+        /* Errors are the answer, not a failure of the call: the previous configuration stays. */
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_strv(reply, errors);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* SD_BUS_VTABLE_UNPRIVILEGED everywhere: without it sd-bus itself refuses callers without
+ * CAP_SYS_ADMIN; mutating methods check the caller themselves, with a message that says why. */
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("ManagedUnits", "u", property_get_managed_units, 0, 0),
+        SD_BUS_PROPERTY("ConfigErrors", "u", property_get_config_errors, 0, 0),
+        SD_BUS_METHOD_WITH_ARGS("ListUnits",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(ssssst)", units),
+                                method_list_units, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Reload",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("as", errors),
+                                method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END
+};
+
+int bus_manager_add_objects(Manager *m) {
+        return sd_bus_add_object_vtable(m->bus, NULL, AGENTCGROUP_BUS_PATH, AGENTCGROUP_MANAGER_INTERFACE,
+                                        manager_vtable, m);
+}
