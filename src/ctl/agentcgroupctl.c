@@ -37,21 +37,25 @@ typedef struct Verb {
         unsigned max_args;      /* after the command name */
         unsigned options;       /* VerbOption flags it accepts */
         bool pager;
+        bool bus;               /* asks the running daemon: --root does not apply */
         int (*run)(int argc, char *argv[]);
 } Verb;
 
 static const Verb verbs[] = {
-        { "verify",     UINT_MAX, 0,                     false, verb_verify },
-        { "cat-config", 0,        OPT_EFFECTIVE,         true,  verb_cat_config },
-        { "profiles",   0,        OPT_JSON | OPT_NO_LEGEND, true, verb_profiles },
-        { "rules",      0,        OPT_JSON | OPT_NO_LEGEND, true, verb_rules },
+        { "verify",     UINT_MAX, 0,                        false, false, verb_verify },
+        { "cat-config", 0,        OPT_EFFECTIVE,            true,  false, verb_cat_config },
+        { "profiles",   0,        OPT_JSON | OPT_NO_LEGEND, true,  false, verb_profiles },
+        { "rules",      0,        OPT_JSON | OPT_NO_LEGEND, true,  false, verb_rules },
+        { "list",       0,        OPT_JSON | OPT_NO_LEGEND, true,  true,  verb_list },
+        { "status",     0,        OPT_JSON,                 false, true,  verb_status },
+        { "reload",     0,        0,                        false, true,  verb_reload },
 };
 
 static void help(void) {
         printf("%1$s [OPTIONS...] COMMAND ...\n\n"
                "Check and show the configuration of agentcgroupd, the resource manager for\n"
-               "AI agent sessions. Needs no running daemon.\n\n"
-               "Commands:\n"
+               "AI agent sessions, and ask the running daemon what it manages.\n\n"
+               "Configuration commands (need no running daemon):\n"
                "  verify [FILE...]       Check the configuration as agentcgroupd would load it,\n"
                "                         or check FILEs: the first as the main file, the rest\n"
                "                         as its drop-ins\n"
@@ -59,16 +63,24 @@ static void help(void) {
                "                         they are read\n"
                "  profiles               List the profiles\n"
                "  rules                  List the match rules in the order they are tried\n\n"
+               "Daemon commands (over D-Bus, org.agentcgroup1 on the system bus):\n"
+               "  list                   List the managed units with their profile and rule\n"
+               "  status                 Show the daemon's version, managed units and\n"
+               "                         configuration errors\n"
+               "  reload                 Make the daemon re-read its configuration (root)\n\n"
                "Options:\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
-               "     --root=PATH         Read the configuration below PATH\n"
+               "     --root=PATH         Read the configuration below PATH (not for daemon\n"
+               "                         commands)\n"
                "     --effective         cat-config: show the merged result instead\n"
-               "     --json[=MODE]       profiles, rules: print JSON; MODE is pretty or short\n"
-               "                         (default: pretty on a terminal, else short)\n"
-               "     --no-legend         profiles, rules: no column headers and summary\n"
+               "     --json[=MODE]       profiles, rules, list, status: print JSON; MODE is\n"
+               "                         pretty or short (default: pretty on a terminal,\n"
+               "                         else short)\n"
+               "     --no-legend         profiles, rules, list: no column headers and summary\n"
                "     --no-pager          Do not pipe the output into a pager\n"
-               "\nExit status: 0 OK, 1 configuration errors or failure, 2 usage error.\n"
+               "\nExit status: 0 OK, 1 configuration errors (or a rejected reload) or failure,\n"
+               "2 usage error, 3 agentcgroupd not running, 4 permission denied.\n"
                "See agentcgroupctl(1) and agentcgroup.conf(5).\n",
                program_invocation_short_name);
 }
@@ -202,6 +214,10 @@ static int find_verb(int argc, char *argv[], const Verb **ret) {
                                   verb_option_names[i], v->name, program_invocation_short_name);
                         return -EINVAL;
                 }
+        if (v->bus && arg_root) {
+                log_error("--root does not apply to '%s': it asks the running agentcgroupd.", v->name);
+                return -EINVAL;
+        }
         if (streq(v->name, "verify") && argc > 1 && arg_root) {
                 log_error("--root does not apply to 'verify FILE...': the files are read as named.");
                 return -EINVAL;

@@ -10,6 +10,8 @@
  * logging what failed (EXIT_FAILURE). */
 #define EXIT_CONFIG_ERRORS 1
 #define EXIT_USAGE 2
+#define EXIT_NOT_RUNNING 3      /* no org.agentcgroup1 on the system bus */
+#define EXIT_ACCESS_DENIED 4    /* the daemon (or the bus policy) refused: reload needs root */
 
 /* The command line, set by parse_argv() in agentcgroupctl.c. */
 extern const char *arg_root;
@@ -25,6 +27,10 @@ int verb_verify(int argc, char *argv[]);
 int verb_cat_config(int argc, char *argv[]);
 int verb_profiles(int argc, char *argv[]);
 int verb_rules(int argc, char *argv[]);
+/* agentcgroupctl-bus.c: ask the running agentcgroupd over D-Bus. */
+int verb_list(int argc, char *argv[]);
+int verb_status(int argc, char *argv[]);
+int verb_reload(int argc, char *argv[]);
 
 /* Loads the configuration below arg_root as agentcgroupd does (config_search_dirs() and
  * config_load()). Errors in the configuration are in (*ret)->errors; < 0 only if out of memory,

@@ -120,11 +120,11 @@ int rules_to_table(const Config *c, Table **ret) {
 /* ---- JSON ---- */
 
 /* json_object_object_add() takes ownership of v even on failure; NULL v stores null. */
-static int json_add(json_object *o, const char *key, json_object *v) {
+int json_add(json_object *o, const char *key, json_object *v) {
         return json_object_object_add(o, key, v) < 0 ? -ENOMEM : 0;
 }
 
-static int json_add_string(json_object *o, const char *key, const char *s) {
+int json_add_string(json_object *o, const char *key, const char *s) {
         json_object *v = NULL;
 
         if (s) {
@@ -155,7 +155,7 @@ static int json_add_strv(json_object *o, const char *key, char * const *l) {
         return json_add(o, key, a);
 }
 
-static int json_add_uint(json_object *o, const char *key, uint64_t u) {
+int json_add_uint(json_object *o, const char *key, uint64_t u) {
         json_object *v = json_object_new_uint64(u);
 
         return v ? json_add(o, key, v) : -ENOMEM;

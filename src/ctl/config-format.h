@@ -40,6 +40,12 @@ static inline void json_object_putp(json_object **o) {
 
 int json_print(json_object *o, FILE *f, JsonFormat format);
 
+/* Members of an object; they return -ENOMEM or 0. json_add() takes ownership of v even on
+ * failure, and a NULL v (or s) stores null. */
+int json_add(json_object *o, const char *key, json_object *v);
+int json_add_string(json_object *o, const char *key, const char *s);
+int json_add_uint(json_object *o, const char *key, uint64_t u);
+
 /* Every error as "FILE:LINE: message" ("FILE: message" when it concerns the whole file), red
  * with colour. */
 void config_errors_print(const Config *c, FILE *f, bool color);

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <stdarg.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+
+#include <systemd/sd-bus.h>
 
 #include <json-c/json.h>
 
@@ -267,7 +271,7 @@ TEST(usage_errors) {
                 const char *args[4];
                 const char *needle;
         } cases[] = {
-                { { NULL },                                 "Missing command; expected one of: verify, cat-config, profiles, rules" },
+                { { NULL },                                 "Missing command; expected one of: verify, cat-config, profiles, rules, list, status, reload" },
                 { { "frobnicate" },                         "Unknown command 'frobnicate'" },
                 { { "verify", "--bogus" },                  "unrecognized option '--bogus'" },
                 { { "verify", "-x" },                       "invalid option -- 'x'" },
@@ -281,6 +285,10 @@ TEST(usage_errors) {
                 { { "cat-config", "--no-legend" },          "--no-legend does not apply to 'cat-config'" },
                 { { "rules", "--json=xml" },                "--json=xml: unknown format; expected pretty or short" },
                 { { "--root=/", "verify", "x.conf" },       "--root does not apply to 'verify FILE...'" },
+                { { "list", "--root=/" },                   "--root does not apply to 'list': it asks the running agentcgroupd" },
+                { { "status", "--no-legend" },              "--no-legend does not apply to 'status'" },
+                { { "reload", "--json" },                   "--json does not apply to 'reload'" },
+                { { "reload", "now" },                      "'reload' takes no arguments, got 'now'" },
         };
         Run r;
 
@@ -323,6 +331,9 @@ TEST(help_and_version) {
         ASSERT_HAS_LINE(r.out, "  cat-config");
         ASSERT_HAS_LINE(r.out, "  profiles");
         ASSERT_HAS_LINE(r.out, "  rules");
+        ASSERT_HAS_LINE(r.out, "  list");
+        ASSERT_HAS_LINE(r.out, "  status");
+        ASSERT_HAS_LINE(r.out, "  reload");
         ASSERT_HAS_LINE(r.out, "     --no-pager");
         run_done(&r);
 
@@ -480,5 +491,306 @@ TEST(profiles_and_rules) {
         json_object_put(parse_array(r.out, 5));
         ASSERT_NOT_NULL(strstr(r.err, "50-bad.conf:2: CPUWeight=lots"));
         run_done(&r);
+        tree_cleanup();
+}
+
+/* ---- commands that ask the daemon ---- */
+
+/* No system bus at all (this host, or a bus address that leads nowhere): said so, status 1. */
+TEST(bus_unreachable) {
+        static const char * const verbs[] = { "list", "status", "reload" };
+        char addr[700];
+        Run r;
+
+        tree_setup();
+        snprintf(addr, sizeof addr, "unix:path=%s/no-bus-socket", tree_root);
+        ASSERT_OK(setenv("DBUS_SYSTEM_BUS_ADDRESS", addr, 1));
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                r = run(verbs[i], NULL);
+                ASSERT_EQ(r.status, 1);
+                ASSERT_TEXT_EQ(r.out, "");
+                ASSERT_TEXT_EQ(r.err, "cannot connect to the system bus: No such file or directory\n");
+                run_done(&r);
+        }
+        ASSERT_OK(unsetenv("DBUS_SYSTEM_BUS_ADDRESS"));
+
+        /* The default address, as it is here: the development hosts have no system bus. */
+        if (access("/run/dbus/system_bus_socket", F_OK) < 0) {
+                r = run("list", NULL);
+                ASSERT_EQ(r.status, 1);
+                ASSERT_TEXT_EQ(r.err, "cannot connect to the system bus: No such file or directory\n");
+                run_done(&r);
+        } else
+                printf("# this host has a system bus: its default address is not tried\n");
+        tree_cleanup();
+}
+
+/* A private bus: a dbus-daemon of our own with a permissive policy, pointed to by
+ * $DBUS_SYSTEM_BUS_ADDRESS, so agentcgroupctl takes it for the system bus. */
+static pid_t bus_pid = 0;
+
+static void bus_stop(void) {
+        (void) unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
+        if (bus_pid > 0) {
+                (void) kill(bus_pid, SIGTERM);
+                (void) waitpid(bus_pid, NULL, 0);
+        }
+        bus_pid = 0;
+}
+
+static bool bus_start(void) {
+        char addr[700] = {};
+        const char *conf;
+        int p[2];
+        ssize_t n;
+
+        bus_stop();
+        /* A missing bus daemon fails the case: passing it silently would hide that nothing ran. */
+        if (access("/usr/bin/dbus-daemon", X_OK) < 0)
+                TEST_FAIL("no /usr/bin/dbus-daemon (package dbus-daemon; tools/setup-host installs it)");
+        conf = tree_path("/bus.conf");
+        tree_write("/bus.conf", "");
+        {
+                FILE *f = fopen(conf, "we");
+
+                ASSERT_NOT_NULL(f);
+                fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+                           " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+                           "<busconfig><type>session</type><listen>unix:path=%s/bus</listen>\n"
+                           "<auth>EXTERNAL</auth><policy context=\"default\">\n"
+                           "<allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/>\n"
+                           "<allow own=\"*\"/></policy></busconfig>\n", tree_root);
+                fclose(f);
+        }
+        ASSERT_OK(pipe2(p, O_CLOEXEC));
+        fflush(stdout);
+        bus_pid = fork();
+        ASSERT_TRUE(bus_pid >= 0);
+        if (bus_pid == 0) {
+                char cfg[800];
+
+                int log = open(tree_path("/bus.log"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+                /* Not our stdout and stderr: the test runner waits for them to close. */
+                (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
+                if (dup2(p[1], 3) < 0 || log < 0 || dup2(log, STDOUT_FILENO) < 0 || dup2(log, STDERR_FILENO) < 0)
+                        _exit(127);
+                snprintf(cfg, sizeof cfg, "--config-file=%s", conf);
+                execl("/usr/bin/dbus-daemon", "dbus-daemon", cfg, "--nofork", "--nopidfile",
+                      "--print-address=3", (char *) NULL);
+                _exit(127);
+        }
+        close(p[1]);
+        n = read(p[0], addr, sizeof addr - 1);
+        close(p[0]);
+        if (n <= 0)
+                TEST_FAIL("dbus-daemon printed no address");
+        addr[strcspn(addr, "\n")] = '\0';
+        ASSERT_OK(setenv("DBUS_SYSTEM_BUS_ADDRESS", addr, 1));
+        return true;
+}
+
+/* ---- a stand-in for agentcgroupd: org.agentcgroup1.Manager with canned answers ---- */
+
+typedef enum FakeReload { RELOAD_OK, RELOAD_REJECT, RELOAD_DENY } FakeReload;
+
+static int fake_list_units(sd_bus_message *m, void *userdata, sd_bus_error *e) {
+        return sd_bus_reply_method_return(m, "a(ssssst)", 3,
+                "tool-42.scope", "scope", "agent-s1.slice", "tool-burst", "", (uint64_t) 4242,
+                "agent-s1.slice", "slice", "agent.slice", "session", "session-slices", (uint64_t) 17,
+                "odd.service", "service", "agent-s1.slice", "", "", (uint64_t) 99);
+}
+
+static int fake_reload(sd_bus_message *m, void *userdata, sd_bus_error *e) {
+        switch (*(FakeReload *) userdata) {
+        case RELOAD_REJECT:
+                return sd_bus_reply_method_return(m, "as", 2, "/etc/agentcgroup/agentcgroup.conf.d/50-x.conf:3: MemoryMax=big: not a valid size",
+                                                  "/etc/agentcgroup/agentcgroup.conf.d/60-y.conf: not a regular file");
+        case RELOAD_DENY:
+                return sd_bus_error_set(e, SD_BUS_ERROR_ACCESS_DENIED, "Only root may reload the configuration.");
+        default:
+                return sd_bus_reply_method_return(m, "as", 0);
+        }
+}
+
+static int fake_get_version(sd_bus *b, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
+                            void *userdata, sd_bus_error *e) {
+        return sd_bus_message_append(reply, "s", "9.9.9");
+}
+
+static int fake_get_u(sd_bus *b, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
+                      void *userdata, sd_bus_error *e) {
+        return sd_bus_message_append(reply, "u", (uint32_t) (streq(prop, "ManagedUnits") ? 3 : 0));
+}
+
+static const sd_bus_vtable fake_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Version", "s", fake_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("ManagedUnits", "u", fake_get_u, 0, 0),
+        SD_BUS_PROPERTY("ConfigErrors", "u", fake_get_u, 0, 0),
+        SD_BUS_METHOD("ListUnits", "", "a(ssssst)", fake_list_units, 0),
+        SD_BUS_METHOD("Reload", "", "as", fake_reload, 0),
+        SD_BUS_VTABLE_END
+};
+
+/* Returns the stand-in's pid once it owns org.agentcgroup1. */
+static pid_t fake_daemon_start(FakeReload mode) {
+        int p[2];
+        pid_t pid;
+        char c;
+
+        ASSERT_OK(pipe2(p, O_CLOEXEC));
+        fflush(stdout);
+        pid = fork();
+        ASSERT_TRUE(pid >= 0);
+        if (pid == 0) {
+                static FakeReload m;
+                sd_bus *bus = NULL;
+
+                int r;
+
+                (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
+                m = mode;
+                r = sd_bus_open_system(&bus);
+                if (r >= 0)
+                        r = sd_bus_add_object_vtable(bus, NULL, "/org/agentcgroup1", "org.agentcgroup1.Manager",
+                                                     fake_vtable, &m);
+                if (r >= 0)
+                        r = sd_bus_request_name(bus, "org.agentcgroup1", 0);
+                if (r < 0) {
+                        fprintf(stderr, "fake agentcgroupd: %s\n", strerror(-r));
+                        _exit(1);
+                }
+                (void) !write(p[1], "x", 1);
+                for (;;) {
+                        r = sd_bus_process(bus, NULL);
+                        if (r < 0)
+                                _exit(1);
+                        if (r == 0 && sd_bus_wait(bus, UINT64_MAX) < 0)
+                                _exit(1);
+                }
+        }
+        close(p[1]);
+        ASSERT_EQ(read(p[0], &c, 1), 1);
+        close(p[0]);
+        return pid;
+}
+
+static void fake_daemon_stop(pid_t pid) {
+        (void) kill(pid, SIGTERM);
+        (void) waitpid(pid, NULL, 0);
+}
+
+/* A bus without org.agentcgroup1 on it: status 3 and the reason. */
+TEST(bus_daemon_not_running) {
+        static const char * const verbs[] = { "list", "status", "reload" };
+        Run r;
+
+        tree_setup();
+        if (bus_start())
+                for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                        r = run(verbs[i], NULL);
+                        if (r.status != 3 ||
+                            !streq(r.err, "agentcgroupd is not running (no org.agentcgroup1 on the system bus)\n") ||
+                            !streq(r.out, "")) {
+                                dump_text("stderr", r.err);
+                                bus_stop();
+                                TEST_FAIL("%s: status %d; expected 3", verbs[i], r.status);
+                        }
+                        run_done(&r);
+                }
+        bus_stop();
+        tree_cleanup();
+}
+
+static void check_list_and_status(void) {
+        _cleanup_(json_object_putp) json_object *a = NULL, *st = NULL;
+        json_object *v;
+        Run r;
+
+        r = run("list", NULL);
+        ASSERT_EQ(r.status, 0);
+        ASSERT_TEXT_EQ(r.err, "");
+        ASSERT_TEXT_EQ(r.out,
+                       "UNIT            TYPE     SLICE           PROFILE     RULE            CGROUP-ID\n"
+                       "agent-s1.slice  slice    agent.slice     session     session-slices  17\n"
+                       "odd.service     service  agent-s1.slice  -           -               99\n"
+                       "tool-42.scope   scope    agent-s1.slice  tool-burst  (default)       4242\n"
+                       "\n"
+                       "3 managed unit(s).\n");
+        run_done(&r);
+
+        r = run("list", "--no-legend", NULL);
+        ASSERT_EQ(r.status, 0);
+        ASSERT_FALSE(has_line(r.out, "UNIT"));
+        ASSERT_FALSE(has_line(r.out, "3 managed"));
+        ASSERT_HAS_LINE(r.out, "agent-s1.slice  slice ");
+        run_done(&r);
+
+        r = run("list", "--json", NULL);
+        ASSERT_EQ(r.status, 0);
+        a = parse_array(r.out, 3);
+        ASSERT_STREQ(member(a, 0, "unit"), "agent-s1.slice");
+        ASSERT_STREQ(member(a, 0, "rule"), "session-slices");
+        ASSERT_STREQ(member(a, 2, "profile"), "tool-burst");
+        ASSERT_NULL(member(a, 2, "rule"));
+        ASSERT_NULL(member(a, 1, "profile"));
+        ASSERT_STREQ(member(a, 2, "cgroup_id"), "4242");
+        run_done(&r);
+
+        r = run("status", NULL);
+        ASSERT_EQ(r.status, 0);
+        ASSERT_TEXT_EQ(r.out, "Version: 9.9.9\nManagedUnits: 3\nConfigErrors: 0\n");
+        run_done(&r);
+        r = run("status", "--json=short", NULL);
+        ASSERT_EQ(r.status, 0);
+        st = json_tokener_parse(r.out);
+        ASSERT_NOT_NULL(st);
+        ASSERT_TRUE(json_object_object_get_ex(st, "managed_units", &v));
+        ASSERT_EQ(json_object_get_int(v), 3);
+        ASSERT_TRUE(json_object_object_get_ex(st, "version", &v));
+        ASSERT_STREQ(json_object_get_string(v), "9.9.9");
+        run_done(&r);
+}
+
+/* Against a stand-in for agentcgroupd: what each command prints, and its status. */
+TEST(bus_list_status_reload) {
+        pid_t fake;
+        Run r;
+
+        tree_setup();
+        if (!bus_start()) {
+                tree_cleanup();
+                return;
+        }
+
+        fake = fake_daemon_start(RELOAD_OK);
+        check_list_and_status();
+        r = run("reload", NULL);
+        ASSERT_EQ(r.status, 0);
+        ASSERT_TEXT_EQ(r.out, "Configuration reloaded.\n");
+        ASSERT_TEXT_EQ(r.err, "");
+        run_done(&r);
+        fake_daemon_stop(fake);
+
+        fake = fake_daemon_start(RELOAD_REJECT);
+        r = run("reload", NULL);
+        ASSERT_EQ(r.status, 1);
+        ASSERT_TEXT_EQ(r.out, "");
+        ASSERT_TEXT_EQ(r.err,
+                       "/etc/agentcgroup/agentcgroup.conf.d/50-x.conf:3: MemoryMax=big: not a valid size\n"
+                       "/etc/agentcgroup/agentcgroup.conf.d/60-y.conf: not a regular file\n"
+                       "Configuration rejected: 2 error(s); the previous configuration stays in effect.\n");
+        run_done(&r);
+        fake_daemon_stop(fake);
+
+        fake = fake_daemon_start(RELOAD_DENY);
+        r = run("reload", NULL);
+        ASSERT_EQ(r.status, 4);
+        ASSERT_TEXT_EQ(r.err, "reload needs root: Only root may reload the configuration.\n");
+        run_done(&r);
+        fake_daemon_stop(fake);
+
+        bus_stop();
         tree_cleanup();
 }

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <json-c/json.h>
+
+#include "manager-format.h"
+#include "strv.h"
+#include "tests.h"
+
+/* What ListUnits() might return, in the daemon's (unsorted) order. */
+static const UnitRow rows_in[] = {
+        { "tool-42.scope", "scope", "agent-s1.slice", "tool-burst", "", 1234 },
+        { "agent-s1.slice", "slice", "agent.slice", "session", "session-slices", 17 },
+        { "runtime-s1.scope", "scope", "agent-s1.slice", "interactive", "agent-runtime", 18446744073709551615ULL },
+        { "helper.service", "service", "agent-s1.slice", "", "", 0 },
+};
+
+static json_object *print_and_parse(json_object *o, JsonFormat format) {
+        _cleanup_(freep) char *text = NULL;
+        size_t size = 0;
+        json_object *parsed;
+        FILE *f;
+
+        f = open_memstream(&text, &size);
+        ASSERT_NOT_NULL(f);
+        ASSERT_OK(json_print(o, f, format));
+        fclose(f);
+        if (format == JSON_FORMAT_SHORT)
+                ASSERT_TRUE(strchr(text, '\n') == text + size - 1);
+        parsed = json_tokener_parse(text);
+        ASSERT_NOT_NULL(parsed);
+        return parsed;
+}
+
+static const char *get_str(json_object *o, const char *key) {
+        json_object *v;
+
+        /* Present even when null. */
+        if (!json_object_object_get_ex(o, key, &v))
+                TEST_FAIL("no member \"%s\"", key);
+        return v ? json_object_get_string(v) : NULL;
+}
+
+TEST(unit_rows_sorted) {
+        UnitRow rows[ELEMENTSOF(rows_in)];
+
+        memcpy(rows, rows_in, sizeof rows);
+        unit_rows_sort(rows, ELEMENTSOF(rows));
+        ASSERT_STREQ(rows[0].unit, "agent-s1.slice");
+        ASSERT_STREQ(rows[1].unit, "helper.service");
+        ASSERT_STREQ(rows[2].unit, "runtime-s1.scope");
+        ASSERT_STREQ(rows[3].unit, "tool-42.scope");
+        unit_rows_sort(rows, 0);
+}
+
+/* The table and the JSON carry the same data, row by row. */
+TEST(unit_rows_json_matches_table) {
+        static const char * const keys[] = { "unit", "type", "slice", "profile", "rule", "cgroup_id" };
+        _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_(json_object_putp) json_object *o = NULL, *shortj = NULL, *pretty = NULL;
+        UnitRow rows[ELEMENTSOF(rows_in)];
+
+        memcpy(rows, rows_in, sizeof rows);
+        unit_rows_sort(rows, ELEMENTSOF(rows));
+        ASSERT_OK(unit_rows_to_table(rows, ELEMENTSOF(rows), &t));
+        ASSERT_OK(unit_rows_to_json(rows, ELEMENTSOF(rows), &o));
+        shortj = print_and_parse(o, JSON_FORMAT_SHORT);
+        pretty = print_and_parse(o, JSON_FORMAT_PRETTY);
+        ASSERT_TRUE(json_object_equal(shortj, pretty));
+
+        ASSERT_EQ(table_n_columns(t), ELEMENTSOF(keys));
+        ASSERT_STREQ(table_header(t, 5), "CGROUP-ID");
+        ASSERT_EQ(table_n_rows(t), ELEMENTSOF(rows));
+        ASSERT_EQ(json_object_array_length(shortj), ELEMENTSOF(rows));
+        for (size_t i = 0; i < table_n_rows(t); i++) {
+                json_object *u = json_object_array_get_idx(shortj, i), *id;
+
+                for (size_t j = 0; j < 5; j++) {
+                        const char *s = get_str(u, keys[j]), *expected = s;
+
+                        if (!s)
+                                /* null: "-", except a rule of a unit with a profile. */
+                                expected = streq(keys[j], "rule") && get_str(u, "profile") ? "(default)" : "-";
+                        if (!streq(table_get(t, i, j), expected))
+                                TEST_FAIL("row %zu, %s: table \"%s\", JSON %s", i, keys[j], table_get(t, i, j),
+                                          strna(s));
+                }
+                ASSERT_TRUE(json_object_object_get_ex(u, "cgroup_id", &id));
+                ASSERT_EQ(json_object_get_type(id), json_type_int);
+                ASSERT_U64_EQ(json_object_get_uint64(id), strtoull(table_get(t, i, 5), NULL, 10));
+        }
+
+        /* The sorted data itself. */
+        ASSERT_STREQ(table_get(t, 0, 4), "session-slices");
+        ASSERT_STREQ(table_get(t, 1, 3), "-");
+        ASSERT_STREQ(table_get(t, 1, 4), "-");
+        ASSERT_STREQ(table_get(t, 2, 5), "18446744073709551615");
+        ASSERT_STREQ(table_get(t, 3, 4), "(default)");
+        ASSERT_NULL(get_str(json_object_array_get_idx(shortj, 3), "rule"));
+        ASSERT_NULL(get_str(json_object_array_get_idx(shortj, 1), "profile"));
+        ASSERT_STREQ(get_str(json_object_array_get_idx(shortj, 3), "profile"), "tool-burst");
+}
+
+TEST(unit_rows_empty) {
+        _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_(json_object_putp) json_object *o = NULL;
+
+        ASSERT_OK(unit_rows_to_table(NULL, 0, &t));
+        ASSERT_EQ(table_n_rows(t), 0);
+        ASSERT_OK(unit_rows_to_json(NULL, 0, &o));
+        ASSERT_EQ(json_object_array_length(o), 0);
+}
+
+TEST(status_and_errors) {
+        const ManagerStatus s = { "0.1.0", 3, 2 };
+        _cleanup_(json_object_putp) json_object *o = NULL, *parsed = NULL;
+        _cleanup_(freep) char *text = NULL;
+        size_t size = 0;
+        json_object *v;
+        FILE *f;
+
+        f = open_memstream(&text, &size);
+        ASSERT_OK(manager_status_print(&s, f, false));
+        error_lines_print((char *[]) { (char *) "a.conf:3: bad", (char *) "b.conf: gone", NULL }, f, false);
+        fclose(f);
+        ASSERT_STREQ(text, "Version: 0.1.0\nManagedUnits: 3\nConfigErrors: 2\na.conf:3: bad\nb.conf: gone\n");
+
+        ASSERT_OK(manager_status_to_json(&s, &o));
+        parsed = print_and_parse(o, JSON_FORMAT_SHORT);
+        ASSERT_STREQ(get_str(parsed, "version"), "0.1.0");
+        ASSERT_TRUE(json_object_object_get_ex(parsed, "managed_units", &v));
+        ASSERT_EQ(json_object_get_int(v), 3);
+        ASSERT_TRUE(json_object_object_get_ex(parsed, "config_errors", &v));
+        ASSERT_EQ(json_object_get_int(v), 2);
+}
