@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "bus-util.h"
 #include "config.h"
@@ -112,6 +115,90 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* Unit actions are systemd's own (FreezeUnit, ThawUnit, KillUnit): the daemon checks who asks
+ * and that the unit is one it manages, then forwards the call and answers the caller with
+ * systemd's answer once it comes. */
+
+static int forward_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        sd_bus_message *call = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        int r;
+
+        r = e ? sd_bus_reply_method_error(call, e) : sd_bus_reply_method_return(call, NULL);
+        if (r < 0)
+                log_debug_errno(r, "Failed to answer %s(): %m", sd_bus_message_get_member(call));
+        return 0;
+}
+
+static void call_unref(void *p) {
+        sd_bus_message_unref(p);
+}
+
+static int forward_to_systemd(Manager *m, sd_bus_message *call, const char *method, const char *unit, int signo) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(m->bus, &msg, SYSTEMD_BUS_NAME, SYSTEMD_BUS_PATH,
+                                           SYSTEMD_MANAGER_INTERFACE, method);
+        if (r < 0)
+                return r;
+        r = signo > 0 ? sd_bus_message_append(msg, "ssi", unit, "all", (int32_t) signo)
+                      : sd_bus_message_append(msg, "s", unit);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_async(m->bus, &slot, msg, forward_done, call, 0);
+        if (r < 0)
+                return r;
+        sd_bus_message_ref(call);
+        (void) sd_bus_slot_set_destroy_callback(slot, call_unref);
+        (void) sd_bus_slot_set_floating(slot, 1);
+        return 1; /* answered in forward_done() */
+}
+
+static int method_unit_action(sd_bus_message *msg, Manager *m, sd_bus_error *error, const char *systemd_method,
+                              bool with_signal) {
+        const char *unit;
+        TrackedUnit *u;
+        int32_t signo = 0;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &unit);
+        if (r < 0)
+                return r;
+        if (with_signal) {
+                r = sd_bus_message_read(msg, "i", &signo);
+                if (r < 0)
+                        return r;
+        }
+        r = check_root(msg, systemd_method, error);
+        if (r < 0)
+                return r;
+        if (!unit_name_is_valid(unit))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "'%.64s%s' is not a valid unit name.",
+                                         unit, strlen(unit) > 64 ? "..." : "");
+        if (with_signal && (signo <= 0 || signo >= _NSIG))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%" PRIi32 " is not a signal number.", signo);
+        u = manager_get_unit(m, unit);
+        if (!u || !u->managed)
+                return sd_bus_error_setf(error, BUS_ERROR_UNIT_NOT_MANAGED, "%s is not managed by agentcgroupd.", unit);
+
+        log_unit_info(u->name, "%s requested over D-Bus.", systemd_method);
+        return forward_to_systemd(m, msg, systemd_method, u->name, signo);
+}
+
+static int method_freeze_unit(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_unit_action(msg, userdata, error, "FreezeUnit", false);
+}
+
+static int method_thaw_unit(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_unit_action(msg, userdata, error, "ThawUnit", false);
+}
+
+static int method_kill_unit(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_unit_action(msg, userdata, error, "KillUnit", true);
+}
+
 /* SD_BUS_VTABLE_UNPRIVILEGED everywhere: without it sd-bus itself refuses callers without
  * CAP_SYS_ADMIN; mutating methods check the caller themselves, with a message that says why. */
 static const sd_bus_vtable manager_vtable[] = {
@@ -127,6 +214,18 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("as", errors),
                                 method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("FreezeUnit",
+                                SD_BUS_ARGS("s", unit),
+                                SD_BUS_NO_RESULT,
+                                method_freeze_unit, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ThawUnit",
+                                SD_BUS_ARGS("s", unit),
+                                SD_BUS_NO_RESULT,
+                                method_thaw_unit, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("KillUnit",
+                                SD_BUS_ARGS("s", unit, "i", signal),
+                                SD_BUS_NO_RESULT,
+                                method_kill_unit, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };
 

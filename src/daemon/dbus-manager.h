@@ -7,6 +7,8 @@
 #define AGENTCGROUP_BUS_PATH "/org/agentcgroup1"
 #define AGENTCGROUP_MANAGER_INTERFACE "org.agentcgroup1.Manager"
 
+#define BUS_ERROR_UNIT_NOT_MANAGED "org.agentcgroup1.Error.UnitNotManaged"
+
 /* Registers org.agentcgroup1.Manager at /org/agentcgroup1 (see org.agentcgroup1(5) in
  * agentcgroupd(8)). */
 int bus_manager_add_objects(Manager *m);
