@@ -30,25 +30,51 @@ static int bus_connect(sd_bus **ret) {
         return 0;
 }
 
+#define AGC_ERROR_UNIT_NOT_MANAGED "org.agentcgroup1.Error.UnitNotManaged"
+
+#define NOT_RUNNING_MESSAGE "agentcgroupd is not running (no " AGC_BUS_NAME " on the system bus)"
+
+/* The exit status for a failed call: see EXIT STATUS in agentcgroupctl(1). */
+static int bus_error_status(const sd_bus_error *e) {
+        if (sd_bus_error_has_name(e, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
+            sd_bus_error_has_name(e, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                return EXIT_NOT_RUNNING;
+        if (sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED))
+                return EXIT_ACCESS_DENIED;
+        if (sd_bus_error_has_name(e, AGC_ERROR_UNIT_NOT_MANAGED))
+                return EXIT_UNIT_NOT_MANAGED;
+        return EXIT_FAILURE;
+}
+
+/* What the daemon (or the bus, or sd-bus) said: its message, else the error's name. */
+static const char *bus_error_text(const sd_bus_error *e) {
+        return !isempty(e->message) ? e->message : e->name;
+}
+
 /* Turns a failed call into the exit status, after saying what went wrong. */
 static int bus_call_failed(const char *verb, const char *method, const sd_bus_error *e, int r) {
-        if (sd_bus_error_has_name(e, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
-            sd_bus_error_has_name(e, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
-                log_error("agentcgroupd is not running (no " AGC_BUS_NAME " on the system bus)");
-                return EXIT_NOT_RUNNING;
-        }
-        if (sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED)) {
+        int status = bus_error_status(e);
+
+        switch (status) {
+        case EXIT_NOT_RUNNING:
+                log_error(NOT_RUNNING_MESSAGE);
+                break;
+        case EXIT_ACCESS_DENIED:
                 if (streq(verb, "reload"))
                         log_error("reload needs root: %s", strna(e->message));
                 else
                         log_error("%s: access denied: %s", verb, strna(e->message));
-                return EXIT_ACCESS_DENIED;
+                break;
+        case EXIT_UNIT_NOT_MANAGED:
+                log_error("%s: %s", verb, bus_error_text(e));
+                break;
+        default:
+                if (sd_bus_error_is_set(e))
+                        log_error("Failed to call %s(): %s", method, strna(e->message));
+                else
+                        log_error_errno(r, "Failed to call %s(): %m", method);
         }
-        if (sd_bus_error_is_set(e))
-                log_error("Failed to call %s(): %s", method, strna(e->message));
-        else
-                log_error_errno(r, "Failed to call %s(): %m", method);
-        return EXIT_FAILURE;
+        return status;
 }
 
 /* 0, or the exit status after logging. */
@@ -221,4 +247,57 @@ int verb_reload(int argc, char *argv[]) {
         }
         printf("Configuration reloaded.\n");
         return 0;
+}
+
+/* freeze, thaw, kill: one call per unit, in the order given. A failure is reported as
+ * "VERB UNIT: message" and the other units are still tried; the status is the first failure's. */
+static int unit_action(const char *verb, const char *method, int argc, char *argv[], bool with_signal) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int status = 0, r;
+
+        r = bus_connect(&bus);
+        if (r != 0)
+                return r;
+
+        for (int i = 1; i < argc; i++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+                sd_bus_error e = SD_BUS_ERROR_NULL;
+                int s;
+
+                /* The unit name as given: the daemon says what is wrong with it. */
+                r = sd_bus_message_new_method_call(bus, &m, AGC_BUS_NAME, AGC_BUS_PATH, AGC_BUS_INTERFACE, method);
+                if (r >= 0)
+                        r = with_signal ? sd_bus_message_append(m, "si", argv[i], (int32_t) arg_signal)
+                                        : sd_bus_message_append(m, "s", argv[i]);
+                if (r >= 0)
+                        r = sd_bus_call(bus, m, 0, &e, NULL);
+                if (r >= 0)
+                        continue;
+
+                s = bus_error_status(&e);
+                if (s == EXIT_NOT_RUNNING)
+                        log_error("%s %s: " NOT_RUNNING_MESSAGE, verb, argv[i]);
+                else if (s == EXIT_ACCESS_DENIED)
+                        log_error("%s %s: access denied: %s", verb, argv[i], strna(e.message));
+                else if (sd_bus_error_is_set(&e))
+                        log_error("%s %s: %s", verb, argv[i], bus_error_text(&e));
+                else
+                        log_error_errno(r, "%s %s: %m", verb, argv[i]);
+                sd_bus_error_free(&e);
+                if (status == 0)
+                        status = s;
+        }
+        return status;
+}
+
+int verb_freeze(int argc, char *argv[]) {
+        return unit_action("freeze", "FreezeUnit", argc, argv, false);
+}
+
+int verb_thaw(int argc, char *argv[]) {
+        return unit_action("thaw", "ThawUnit", argc, argv, false);
+}
+
+int verb_kill(int argc, char *argv[]) {
+        return unit_action("kill", "KillUnit", argc, argv, true);
 }

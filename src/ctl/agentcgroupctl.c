@@ -2,8 +2,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "agentcgroupctl.h"
@@ -20,21 +23,24 @@ bool arg_no_pager = false;
 bool arg_legend = true;
 bool arg_color_stdout = false;
 bool arg_color_stderr = false;
+int arg_signal = SIGTERM;
 
 /* Options that only some commands take, so that a misplaced one is reported, not ignored. */
 typedef enum VerbOption {
         OPT_EFFECTIVE = 1 << 0,
         OPT_JSON      = 1 << 1,
         OPT_NO_LEGEND = 1 << 2,
+        OPT_SIGNAL    = 1 << 3,
 } VerbOption;
 
-static const char * const verb_option_names[] = { "--effective", "--json", "--no-legend" };
+static const char * const verb_option_names[] = { "--effective", "--json", "--no-legend", "--signal" };
 static unsigned arg_given = 0;
 static char *arg_root_buf = NULL;
 
 typedef struct Verb {
         const char *name;
-        unsigned max_args;      /* after the command name */
+        unsigned min_args;      /* after the command name */
+        unsigned max_args;
         unsigned options;       /* VerbOption flags it accepts */
         bool pager;
         bool bus;               /* asks the running daemon: --root does not apply */
@@ -42,13 +48,16 @@ typedef struct Verb {
 } Verb;
 
 static const Verb verbs[] = {
-        { "verify",     UINT_MAX, 0,                        false, false, verb_verify },
-        { "cat-config", 0,        OPT_EFFECTIVE,            true,  false, verb_cat_config },
-        { "profiles",   0,        OPT_JSON | OPT_NO_LEGEND, true,  false, verb_profiles },
-        { "rules",      0,        OPT_JSON | OPT_NO_LEGEND, true,  false, verb_rules },
-        { "list",       0,        OPT_JSON | OPT_NO_LEGEND, true,  true,  verb_list },
-        { "status",     0,        OPT_JSON,                 false, true,  verb_status },
-        { "reload",     0,        0,                        false, true,  verb_reload },
+        { "verify",     0, UINT_MAX, 0,                        false, false, verb_verify },
+        { "cat-config", 0, 0,        OPT_EFFECTIVE,            true,  false, verb_cat_config },
+        { "profiles",   0, 0,        OPT_JSON | OPT_NO_LEGEND, true,  false, verb_profiles },
+        { "rules",      0, 0,        OPT_JSON | OPT_NO_LEGEND, true,  false, verb_rules },
+        { "list",       0, 0,        OPT_JSON | OPT_NO_LEGEND, true,  true,  verb_list },
+        { "status",     0, 0,        OPT_JSON,                 false, true,  verb_status },
+        { "reload",     0, 0,        0,                        false, true,  verb_reload },
+        { "freeze",     1, UINT_MAX, 0,                        false, true,  verb_freeze },
+        { "thaw",       1, UINT_MAX, 0,                        false, true,  verb_thaw },
+        { "kill",       1, UINT_MAX, OPT_SIGNAL,               false, true,  verb_kill },
 };
 
 static void help(void) {
@@ -67,7 +76,11 @@ static void help(void) {
                "  list                   List the managed units with their profile and rule\n"
                "  status                 Show the daemon's version, managed units and\n"
                "                         configuration errors\n"
-               "  reload                 Make the daemon re-read its configuration (root)\n\n"
+               "  reload                 Make the daemon re-read its configuration (root)\n"
+               "  freeze UNIT...         Freeze the processes of managed units (root)\n"
+               "  thaw UNIT...           Thaw frozen managed units (root)\n"
+               "  kill UNIT...           Send a signal to the processes of managed units\n"
+               "                         (root)\n\n"
                "Options:\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
@@ -78,11 +91,53 @@ static void help(void) {
                "                         pretty or short (default: pretty on a terminal,\n"
                "                         else short)\n"
                "     --no-legend         profiles, rules, list: no column headers and summary\n"
+               "  -s --signal=SIG        kill: the signal, a name (TERM, SIGKILL) or a number\n"
+               "                         (default: TERM)\n"
                "     --no-pager          Do not pipe the output into a pager\n"
                "\nExit status: 0 OK, 1 configuration errors (or a rejected reload) or failure,\n"
-               "2 usage error, 3 agentcgroupd not running, 4 permission denied.\n"
+               "2 usage error, 3 agentcgroupd not running, 4 permission denied, 5 unit not\n"
+               "managed by agentcgroupd.\n"
                "See agentcgroupctl(1) and agentcgroup.conf(5).\n",
                program_invocation_short_name);
+}
+
+static const struct {
+        const char *name;
+        int number;
+} signal_names[] = {
+        { "HUP", SIGHUP },       { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },
+        { "TRAP", SIGTRAP },     { "ABRT", SIGABRT },     { "IOT", SIGIOT },     { "BUS", SIGBUS },
+        { "FPE", SIGFPE },       { "KILL", SIGKILL },     { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
+        { "USR2", SIGUSR2 },     { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },   { "TERM", SIGTERM },
+        { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },     { "CONT", SIGCONT },   { "STOP", SIGSTOP },
+        { "TSTP", SIGTSTP },     { "TTIN", SIGTTIN },     { "TTOU", SIGTTOU },   { "URG", SIGURG },
+        { "XCPU", SIGXCPU },     { "XFSZ", SIGXFSZ },     { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+        { "WINCH", SIGWINCH },   { "IO", SIGIO },         { "POLL", SIGPOLL },   { "PWR", SIGPWR },
+        { "SYS", SIGSYS },
+};
+
+/* A signal as a number (1 to SIGRTMAX) or a name with or without "SIG", in any case: TERM,
+ * SIGKILL, 9. Returns the number, or -EINVAL. */
+static int signal_from_string(const char *s) {
+        const char *name = s;
+        char *end;
+        long n;
+
+        if (isempty(s))
+                return -EINVAL;
+        if (s[0] >= '0' && s[0] <= '9') {
+                errno = 0;
+                n = strtol(s, &end, 10);
+                if (errno != 0 || *end != '\0' || n < 1 || n > SIGRTMAX)
+                        return -EINVAL;
+                return (int) n;
+        }
+        if (strncasecmp(name, "SIG", 3) == 0)
+                name += 3;
+        for (size_t i = 0; i < ELEMENTSOF(signal_names); i++)
+                if (strcasecmp(name, signal_names[i].name) == 0)
+                        return signal_names[i].number;
+        return -EINVAL;
 }
 
 static int parse_argv(int argc, char *argv[]) {
@@ -93,6 +148,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_JSON,
                 ARG_NO_PAGER,
                 ARG_NO_LEGEND,
+                ARG_SIGNAL,
         };
         static const struct option options[] = {
                 { "help",      no_argument,       NULL, 'h' },
@@ -102,11 +158,12 @@ static int parse_argv(int argc, char *argv[]) {
                 { "json",      optional_argument, NULL, ARG_JSON },
                 { "no-pager",  no_argument,       NULL, ARG_NO_PAGER },
                 { "no-legend", no_argument,       NULL, ARG_NO_LEGEND },
+                { "signal",    required_argument, NULL, 's' },
                 {}
         };
         int c;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hs:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -150,6 +207,15 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_NO_LEGEND:
                         arg_legend = false;
                         arg_given |= OPT_NO_LEGEND;
+                        break;
+                case 's':
+                        arg_signal = signal_from_string(optarg);
+                        if (arg_signal < 0) {
+                                log_error("--signal=%s: unknown signal; expected a name such as TERM, SIGKILL "
+                                          "or a number from 1 to %d.", optarg, SIGRTMAX);
+                                return -EINVAL;
+                        }
+                        arg_given |= OPT_SIGNAL;
                         break;
                 case '?':
                         /* getopt_long() said which option and what is wrong with it. */
@@ -201,6 +267,10 @@ static int find_verb(int argc, char *argv[], const Verb **ret) {
                 _cleanup_(freep) char *prefix = asprintf_safe("Unknown command '%s'", argv[0]);
 
                 log_verb_names(prefix ?: "Unknown command");
+                return -EINVAL;
+        }
+        if ((unsigned) argc - 1 < v->min_args) {
+                log_error("'%s' needs at least one unit. See '%s --help'.", v->name, program_invocation_short_name);
                 return -EINVAL;
         }
         if ((unsigned) argc - 1 > v->max_args) {

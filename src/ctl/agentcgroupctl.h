@@ -12,6 +12,7 @@
 #define EXIT_USAGE 2
 #define EXIT_NOT_RUNNING 3      /* no org.agentcgroup1 on the system bus */
 #define EXIT_ACCESS_DENIED 4    /* the daemon (or the bus policy) refused: reload needs root */
+#define EXIT_UNIT_NOT_MANAGED 5 /* freeze, thaw, kill: agentcgroupd does not manage the unit */
 
 /* The command line, set by parse_argv() in agentcgroupctl.c. */
 extern const char *arg_root;
@@ -21,6 +22,7 @@ extern bool arg_no_pager;
 extern bool arg_legend;
 extern bool arg_color_stdout;
 extern bool arg_color_stderr;
+extern int arg_signal;          /* kill: SIGTERM unless --signal= */
 
 /* argv[0] is the verb's own name. */
 int verb_verify(int argc, char *argv[]);
@@ -31,6 +33,9 @@ int verb_rules(int argc, char *argv[]);
 int verb_list(int argc, char *argv[]);
 int verb_status(int argc, char *argv[]);
 int verb_reload(int argc, char *argv[]);
+int verb_freeze(int argc, char *argv[]);
+int verb_thaw(int argc, char *argv[]);
+int verb_kill(int argc, char *argv[]);
 
 /* Loads the configuration below arg_root as agentcgroupd does (config_search_dirs() and
  * config_load()). Errors in the configuration are in (*ret)->errors; < 0 only if out of memory,

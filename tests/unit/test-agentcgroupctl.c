@@ -289,6 +289,18 @@ TEST(usage_errors) {
                 { { "status", "--no-legend" },              "--no-legend does not apply to 'status'" },
                 { { "reload", "--json" },                   "--json does not apply to 'reload'" },
                 { { "reload", "now" },                      "'reload' takes no arguments, got 'now'" },
+                { { "freeze" },                             "'freeze' needs at least one unit" },
+                { { "thaw" },                               "'thaw' needs at least one unit" },
+                { { "kill", "--signal=KILL" },              "'kill' needs at least one unit" },
+                { { "kill", "--signal=BOGUS", "x.scope" },  "--signal=BOGUS: unknown signal" },
+                { { "kill", "-s", "SIGBOGUS", "x.scope" },  "--signal=SIGBOGUS: unknown signal" },
+                { { "kill", "--signal=0", "x.scope" },      "--signal=0: unknown signal" },
+                { { "kill", "--signal=9x", "x.scope" },     "--signal=9x: unknown signal" },
+                { { "kill", "--signal=", "x.scope" },       "--signal=: unknown signal" },
+                { { "kill", "x.scope", "--signal" },        "option '--signal' requires an argument" },
+                { { "freeze", "--signal=KILL", "x.scope" }, "--signal does not apply to 'freeze'" },
+                { { "thaw", "--json", "x.scope" },          "--json does not apply to 'thaw'" },
+                { { "freeze", "--root=/", "x.scope" },      "--root does not apply to 'freeze'" },
         };
         Run r;
 
@@ -334,6 +346,10 @@ TEST(help_and_version) {
         ASSERT_HAS_LINE(r.out, "  list");
         ASSERT_HAS_LINE(r.out, "  status");
         ASSERT_HAS_LINE(r.out, "  reload");
+        ASSERT_HAS_LINE(r.out, "  freeze UNIT...");
+        ASSERT_HAS_LINE(r.out, "  thaw UNIT...");
+        ASSERT_HAS_LINE(r.out, "  kill UNIT...");
+        ASSERT_HAS_LINE(r.out, "  -s --signal=SIG");
         ASSERT_HAS_LINE(r.out, "     --no-pager");
         run_done(&r);
 
@@ -623,6 +639,36 @@ static int fake_get_u(sd_bus *b, const char *path, const char *iface, const char
         return sd_bus_message_append(reply, "u", (uint32_t) (streq(prop, "ManagedUnits") ? 3 : 0));
 }
 
+/* freeze, thaw, kill: succeed for ok.scope, UnitNotManaged for other.scope, AccessDenied for
+ * denied.scope, systemd's NoSuchUnit for anything else. Each call is appended to /calls in the
+ * tree, before the reply, as "METHOD UNIT[ SIGNAL]". */
+static int fake_unit_action(sd_bus_message *m, void *userdata, sd_bus_error *e) {
+        const char *method = sd_bus_message_get_member(m), *unit;
+        int32_t signo = 0;
+        FILE *f;
+        int r;
+
+        r = streq(method, "KillUnit") ? sd_bus_message_read(m, "si", &unit, &signo) : sd_bus_message_read(m, "s", &unit);
+        if (r < 0)
+                return r;
+        f = fopen(tree_path("/calls"), "ae");
+        if (f) {
+                if (streq(method, "KillUnit"))
+                        fprintf(f, "%s %s %d\n", method, unit, (int) signo);
+                else
+                        fprintf(f, "%s %s\n", method, unit);
+                fclose(f);
+        }
+        if (streq(unit, "ok.scope"))
+                return sd_bus_reply_method_return(m, NULL);
+        if (streq(unit, "other.scope"))
+                return sd_bus_error_setf(e, "org.agentcgroup1.Error.UnitNotManaged",
+                                         "Unit %s is not managed by agentcgroupd.", unit);
+        if (streq(unit, "denied.scope"))
+                return sd_bus_error_set(e, SD_BUS_ERROR_ACCESS_DENIED, "Only root may freeze, thaw or kill units.");
+        return sd_bus_error_setf(e, "org.freedesktop.systemd1.NoSuchUnit", "Unit %s not loaded.", unit);
+}
+
 static const sd_bus_vtable fake_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", fake_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -630,6 +676,9 @@ static const sd_bus_vtable fake_vtable[] = {
         SD_BUS_PROPERTY("ConfigErrors", "u", fake_get_u, 0, 0),
         SD_BUS_METHOD("ListUnits", "", "a(ssssst)", fake_list_units, 0),
         SD_BUS_METHOD("Reload", "", "as", fake_reload, 0),
+        SD_BUS_METHOD("FreezeUnit", "s", "", fake_unit_action, 0),
+        SD_BUS_METHOD("ThawUnit", "s", "", fake_unit_action, 0),
+        SD_BUS_METHOD("KillUnit", "si", "", fake_unit_action, 0),
         SD_BUS_VTABLE_END
 };
 
@@ -699,6 +748,15 @@ TEST(bus_daemon_not_running) {
                         }
                         run_done(&r);
                 }
+
+        /* A unit command names each unit, and still tries the others. */
+        r = run("freeze", "a.scope", "b.scope", NULL);
+        ASSERT_EQ(r.status, 3);
+        ASSERT_TEXT_EQ(r.out, "");
+        ASSERT_TEXT_EQ(r.err,
+                       "freeze a.scope: agentcgroupd is not running (no org.agentcgroup1 on the system bus)\n"
+                       "freeze b.scope: agentcgroupd is not running (no org.agentcgroup1 on the system bus)\n");
+        run_done(&r);
         bus_stop();
         tree_cleanup();
 }
@@ -791,6 +849,78 @@ TEST(bus_list_status_reload) {
         run_done(&r);
         fake_daemon_stop(fake);
 
+        bus_stop();
+        tree_cleanup();
+}
+
+/* Runs agentcgroupctl with the arguments and checks its status, stderr (stdout stays empty) and
+ * the calls the stand-in received. */
+#define CHECK_UNIT_RUN(status_, err_, calls_, ...)                                      \
+        do {                                                                            \
+                _cleanup_(freep) char *_calls = NULL;                                   \
+                Run _r;                                                                 \
+                                                                                        \
+                tree_write("/calls", "");                                               \
+                _r = run(__VA_ARGS__, NULL);                                            \
+                _calls = read_all(tree_path("/calls"));                                 \
+                ASSERT_TEXT_EQ(_r.err, (err_));                                         \
+                ASSERT_TEXT_EQ(_r.out, "");                                             \
+                ASSERT_TEXT_EQ(_calls, (calls_));                                       \
+                ASSERT_EQ(_r.status, (status_));                                        \
+                run_done(&_r);                                                          \
+        } while (0)
+
+TEST(bus_freeze_thaw_kill) {
+        pid_t fake;
+
+        tree_setup();
+        if (!bus_start()) {
+                tree_cleanup();
+                return;
+        }
+        fake = fake_daemon_start(RELOAD_OK);
+
+        CHECK_UNIT_RUN(0, "", "FreezeUnit ok.scope\n", "freeze", "ok.scope");
+        CHECK_UNIT_RUN(0, "", "ThawUnit ok.scope\n", "thaw", "ok.scope");
+        CHECK_UNIT_RUN(0, "", "FreezeUnit ok.scope\nFreezeUnit ok.scope\n", "freeze", "ok.scope", "ok.scope");
+
+        /* Each status, with the unit named. */
+        CHECK_UNIT_RUN(5, "freeze other.scope: Unit other.scope is not managed by agentcgroupd.\n",
+                       "FreezeUnit other.scope\n", "freeze", "other.scope");
+        CHECK_UNIT_RUN(4, "thaw denied.scope: access denied: Only root may freeze, thaw or kill units.\n",
+                       "ThawUnit denied.scope\n", "thaw", "denied.scope");
+        CHECK_UNIT_RUN(1, "kill gone.scope: Unit gone.scope not loaded.\n",
+                       "KillUnit gone.scope 15\n", "kill", "gone.scope");
+        /* No type suffix: passed on as given. */
+        CHECK_UNIT_RUN(1, "freeze tool-42: Unit tool-42 not loaded.\n", "FreezeUnit tool-42\n", "freeze", "tool-42");
+
+        /* After a failure the other units are still tried; the first failure gives the status. */
+        CHECK_UNIT_RUN(5,
+                       "freeze other.scope: Unit other.scope is not managed by agentcgroupd.\n"
+                       "freeze denied.scope: access denied: Only root may freeze, thaw or kill units.\n",
+                       "FreezeUnit other.scope\nFreezeUnit ok.scope\nFreezeUnit denied.scope\n",
+                       "freeze", "other.scope", "ok.scope", "denied.scope");
+        CHECK_UNIT_RUN(4,
+                       "kill denied.scope: access denied: Only root may freeze, thaw or kill units.\n"
+                       "kill other.scope: Unit other.scope is not managed by agentcgroupd.\n",
+                       "KillUnit ok.scope 15\nKillUnit denied.scope 15\nKillUnit other.scope 15\n",
+                       "kill", "ok.scope", "denied.scope", "other.scope");
+
+        /* The signal: TERM by default, by name with or without SIG, in any case, or by number. */
+        CHECK_UNIT_RUN(0, "", "KillUnit ok.scope 9\n", "kill", "--signal=KILL", "ok.scope");
+        CHECK_UNIT_RUN(0, "", "KillUnit ok.scope 9\n", "kill", "--signal=SIGKILL", "ok.scope");
+        CHECK_UNIT_RUN(0, "", "KillUnit ok.scope 9\n", "kill", "--signal=9", "ok.scope");
+        CHECK_UNIT_RUN(0, "", "KillUnit ok.scope 9\n", "kill", "-s", "kill", "ok.scope");
+        CHECK_UNIT_RUN(0, "", "KillUnit ok.scope 1\n", "kill", "ok.scope", "--signal", "sighup");
+        CHECK_UNIT_RUN(0, "", "KillUnit ok.scope 10\n", "kill", "--signal=USR1", "ok.scope");
+        CHECK_UNIT_RUN(0, "", "KillUnit ok.scope 34\n", "kill", "--signal=34", "ok.scope");
+        /* A bad signal is a usage error: nothing is sent. */
+        CHECK_UNIT_RUN(2, "--signal=BOGUS: unknown signal; expected a name such as TERM, SIGKILL or a number from 1 to 64.\n",
+                       "", "kill", "--signal=BOGUS", "ok.scope");
+        CHECK_UNIT_RUN(2, "'kill' needs at least one unit. See 'agentcgroupctl --help'.\n", "", "kill");
+        CHECK_UNIT_RUN(2, "'freeze' needs at least one unit. See 'agentcgroupctl --help'.\n", "", "freeze");
+
+        fake_daemon_stop(fake);
         bus_stop();
         tree_cleanup();
 }

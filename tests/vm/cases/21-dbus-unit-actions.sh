@@ -47,3 +47,16 @@ assert_eq running "$(unit_prop fz1.scope FreezerState)" "after the refused calls
 busctl call "${bus[@]}" KillUnit si fz1.scope 15 || fail "KillUnit failed"
 wait_for 10 bash -c '[[ $(systemctl show -P ActiveState fz1.scope) != active ]]' || fail "fz1.scope survived SIGTERM"
 assert_daemon_healthy
+
+# The same through agentcgroupctl, with its exit codes.
+scope_start fz2 agent-f1.slice bash -c 'while :; do sleep 0.1; done'
+wait_prop fz2.scope MemoryHigh 2147483648
+agentcgroupctl freeze fz2.scope || fail "agentcgroupctl freeze failed"
+assert_eq frozen "$(unit_prop fz2.scope FreezerState)"
+agentcgroupctl thaw fz2.scope || fail "agentcgroupctl thaw failed"
+assert_eq running "$(unit_prop fz2.scope FreezerState)"
+rc=0; err=$(agentcgroupctl freeze outside-fz.scope 2>&1) || rc=$?
+assert_eq 5 "$rc" "freeze of an unmanaged unit"
+assert_contains "$err" "not managed"
+agentcgroupctl kill --signal=KILL fz2.scope || fail "agentcgroupctl kill failed"
+wait_for 10 bash -c '[[ $(systemctl show -P ActiveState fz2.scope) != active ]]' || fail "fz2.scope survived SIGKILL"
