@@ -4,6 +4,7 @@
 #include "config-format.h"
 #include "strv.h"
 #include "test-helpers.h"
+#include "test-json.h"
 
 static const char *conf_text =
         "[Manager]\n"
@@ -49,27 +50,6 @@ static Config *load(void) {
         dump_errors(c);
         ASSERT_EQ(c->n_errors, 0);
         return c;
-}
-
-/* The text a program reading our output gets back. */
-static json_object *print_and_parse(json_object *o, JsonFormat format) {
-        _cleanup_(freep) char *text = NULL;
-        size_t size = 0;
-        json_object *parsed;
-        FILE *f;
-
-        f = open_memstream(&text, &size);
-        ASSERT_NOT_NULL(f);
-        ASSERT_OK(json_print(o, f, format));
-        fclose(f);
-        ASSERT_EQ(text[size - 1], '\n');
-        if (format == JSON_FORMAT_SHORT)
-                ASSERT_TRUE(strchr(text, '\n') == text + size - 1);
-        /* Paths are shown as they are. */
-        ASSERT_NULL(strstr(text, "\\/"));
-        parsed = json_tokener_parse(text);
-        ASSERT_NOT_NULL(parsed);
-        return parsed;
 }
 
 /* A JSON value as the table shows it. */

@@ -4,6 +4,7 @@
 #include "manager-format.h"
 #include "strv.h"
 #include "tests.h"
+#include "test-json.h"
 
 /* What ListUnits() might return, in the daemon's (unsorted) order. */
 static const UnitRow rows_in[] = {
@@ -12,23 +13,6 @@ static const UnitRow rows_in[] = {
         { "runtime-s1.scope", "scope", "agent-s1.slice", "interactive", "agent-runtime", 18446744073709551615ULL },
         { "helper.service", "service", "agent-s1.slice", "", "", 0 },
 };
-
-static json_object *print_and_parse(json_object *o, JsonFormat format) {
-        _cleanup_(freep) char *text = NULL;
-        size_t size = 0;
-        json_object *parsed;
-        FILE *f;
-
-        f = open_memstream(&text, &size);
-        ASSERT_NOT_NULL(f);
-        ASSERT_OK(json_print(o, f, format));
-        fclose(f);
-        if (format == JSON_FORMAT_SHORT)
-                ASSERT_TRUE(strchr(text, '\n') == text + size - 1);
-        parsed = json_tokener_parse(text);
-        ASSERT_NOT_NULL(parsed);
-        return parsed;
-}
 
 static const char *get_str(json_object *o, const char *key) {
         json_object *v;
