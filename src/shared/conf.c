@@ -79,6 +79,8 @@ int config_new(Config **ret) {
         if (!c)
                 return -ENOMEM;
         c->log_level = -1;
+        c->pressure_threshold = UINT64_MAX;
+        c->relax_usec = c->evaluate_usec = USEC_UNSET;
         r = strv_extend(&c->managed_slices, "agent.slice");
         if (r < 0)
                 return r;
@@ -193,6 +195,46 @@ static int config_parse_cpu_weight_key(Config *c, const char *key, const char *v
 static int config_parse_tasks_max_key(Config *c, const char *key, const char *value, void *data) {
         if (parse_tasks_max(value, data) < 0)
                 return parse_error(c, "%s=%s: expected a positive whole number or 'infinity'", key, value);
+        return 0;
+}
+
+static int config_parse_duration_key(Config *c, const char *key, const char *value, void *data) {
+        if (parse_duration(value, data) < 0)
+                return parse_error(c, "%s=%s: expected a duration such as 500ms, 2s or 1min", key, value);
+        return 0;
+}
+
+static int config_parse_tristate(Config *c, const char *key, const char *value, void *data) {
+        int *b = data, v;
+
+        v = parse_boolean(value);
+        if (v < 0)
+                return parse_error(c, "%s=%s: expected yes or no", key, value);
+        *b = v;
+        return 0;
+}
+
+static int config_parse_oom_score_adjust(Config *c, const char *key, const char *value, void *data) {
+        MemoryPolicySpec *m = data;
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(value, &end, 10);
+        if (isempty(value) || *end || errno != 0 || v < -1000 || v > 1000)
+                return parse_error(c, "%s=%s: expected a whole number from -1000 to 1000", key, value);
+        m->oom_score_adjust = (int) v;
+        m->oom_score_adjust_set = true;
+        return 0;
+}
+
+/* A share of time, "10%" or "2.5%", stored in basis points. */
+static int config_parse_percent_key(Config *c, const char *key, const char *value, void *data) {
+        SizeSpec s;
+
+        if (isempty(value) || value[strlen(value) - 1] != '%' || parse_size_spec(value, &s) < 0 || s.kind != SIZE_PERCENT || s.value > 10000)
+                return parse_error(c, "%s=%s: expected a percentage from 0%% to 100%%", key, value);
+        *(uint64_t *) data = s.value;
         return 0;
 }
 
@@ -349,6 +391,9 @@ static const ConfigItem manager_items[] = {
         { "ManagedSlices",  config_parse_unit_globs,       offsetof(Config, managed_slices) },
         { "LogLevel",       config_parse_log_level,        offsetof(Config, log_level) },
         { "DefaultProfile", config_parse_default_profile,  SIZE_MAX },
+        { "PressureThreshold", config_parse_percent_key,   offsetof(Config, pressure_threshold) },
+        { "RelaxSec",       config_parse_duration_key,     offsetof(Config, relax_usec) },
+        { "EvaluateSec",    config_parse_duration_key,     offsetof(Config, evaluate_usec) },
         {}
 };
 
@@ -361,6 +406,18 @@ static const ConfigItem profile_items[] = {
         { "MemoryMax",      config_parse_size,             offsetof(Profile, memory_max) },
         { "MemorySwapMax",  config_parse_size,             offsetof(Profile, memory_swap_max) },
         { "TasksMax",       config_parse_tasks_max_key,    offsetof(Profile, tasks_max) },
+        { "MemoryBurst",    config_parse_size,             offsetof(Profile, mem.burst) },
+        { "MemoryBurstSec", config_parse_duration_key,     offsetof(Profile, mem.burst_usec) },
+        { "MemoryHeadroom", config_parse_size,             offsetof(Profile, mem.headroom) },
+        { "MemoryFloor",    config_parse_size,             offsetof(Profile, mem.floor) },
+        { "ThrottleDelayMaxSec", config_parse_duration_key, offsetof(Profile, mem.throttle_delay_max_usec) },
+        { "Freeze",         config_parse_tristate,         offsetof(Profile, mem.freeze) },
+        { "FreezeAfterSec", config_parse_duration_key,     offsetof(Profile, mem.freeze_after_usec) },
+        { "FreezeMaxSec",   config_parse_duration_key,     offsetof(Profile, mem.freeze_max_usec) },
+        { "FreezeIntervalSec", config_parse_duration_key,  offsetof(Profile, mem.freeze_interval_usec) },
+        { "Kill",           config_parse_tristate,         offsetof(Profile, mem.kill) },
+        { "KillAfterSec",   config_parse_duration_key,     offsetof(Profile, mem.kill_after_usec) },
+        { "OOMScoreAdjust", config_parse_oom_score_adjust, offsetof(Profile, mem) },
         {}
 };
 
@@ -461,6 +518,16 @@ static int config_begin_section(Config *c, const char *section) {
                 if (!p)
                         return -ENOMEM;
                 p->class = _PROFILE_CLASS_INVALID;
+                p->mem = (MemoryPolicySpec) {
+                        .burst_usec = USEC_UNSET,
+                        .throttle_delay_max_usec = USEC_UNSET,
+                        .freeze = -1,
+                        .freeze_after_usec = USEC_UNSET,
+                        .freeze_max_usec = USEC_UNSET,
+                        .freeze_interval_usec = USEC_UNSET,
+                        .kill = -1,
+                        .kill_after_usec = USEC_UNSET,
+                };
                 p->name = strdup(name);
                 p->file = strdup(c->cur_file);
                 p->line = c->cur_line;
@@ -702,6 +769,22 @@ static void dump_size(FILE *f, const char *key, const SizeSpec *s) {
                 fprintf(f, "%s=%s\n", key, size_spec_to_string(s, buf, sizeof buf));
 }
 
+static void dump_duration(FILE *f, const char *key, uint64_t usec) {
+        if (usec == USEC_UNSET)
+                return;
+        if (usec % USEC_PER_SEC == 0)
+                fprintf(f, "%s=%" PRIu64 "s\n", key, usec / USEC_PER_SEC);
+        else if (usec % USEC_PER_MSEC == 0)
+                fprintf(f, "%s=%" PRIu64 "ms\n", key, usec / USEC_PER_MSEC);
+        else
+                fprintf(f, "%s=%" PRIu64 "us\n", key, usec);
+}
+
+static void dump_tristate(FILE *f, const char *key, int b) {
+        if (b >= 0)
+                fprintf(f, "%s=%s\n", key, b ? "yes" : "no");
+}
+
 static void dump_list(FILE *f, const char *key, char * const *l, bool one_per_line) {
         _cleanup_(freep) char *j = NULL;
 
@@ -727,6 +810,11 @@ int config_dump(const Config *c, FILE *f) {
                 fprintf(f, "LogLevel=%s\n", log_level_to_string(c->log_level));
         if (c->default_profile)
                 fprintf(f, "DefaultProfile=%s\n", c->default_profile);
+        if (c->pressure_threshold != UINT64_MAX)
+                fprintf(f, "PressureThreshold=%" PRIu64 ".%02" PRIu64 "%%\n",
+                        c->pressure_threshold / 100, c->pressure_threshold % 100);
+        dump_duration(f, "RelaxSec", c->relax_usec);
+        dump_duration(f, "EvaluateSec", c->evaluate_usec);
 
         for (size_t i = 0; i < c->n_profiles; i++) {
                 const Profile *p = c->profiles[i];
@@ -745,6 +833,19 @@ int config_dump(const Config *c, FILE *f) {
                         fprintf(f, "TasksMax=infinity\n");
                 else if (p->tasks_max > 0)
                         fprintf(f, "TasksMax=%" PRIu64 "\n", p->tasks_max);
+                dump_size(f, "MemoryBurst", &p->mem.burst);
+                dump_duration(f, "MemoryBurstSec", p->mem.burst_usec);
+                dump_size(f, "MemoryHeadroom", &p->mem.headroom);
+                dump_size(f, "MemoryFloor", &p->mem.floor);
+                dump_duration(f, "ThrottleDelayMaxSec", p->mem.throttle_delay_max_usec);
+                dump_tristate(f, "Freeze", p->mem.freeze);
+                dump_duration(f, "FreezeAfterSec", p->mem.freeze_after_usec);
+                dump_duration(f, "FreezeMaxSec", p->mem.freeze_max_usec);
+                dump_duration(f, "FreezeIntervalSec", p->mem.freeze_interval_usec);
+                dump_tristate(f, "Kill", p->mem.kill);
+                dump_duration(f, "KillAfterSec", p->mem.kill_after_usec);
+                if (p->mem.oom_score_adjust_set)
+                        fprintf(f, "OOMScoreAdjust=%d\n", p->mem.oom_score_adjust);
         }
 
         for (size_t i = 0; i < c->n_rules; i++) {

@@ -28,6 +28,27 @@ typedef enum ProfileClass {
 const char *profile_class_to_string(ProfileClass c);
 ProfileClass profile_class_from_string(const char *s);
 
+/* A duration setting that was not given. */
+#define USEC_UNSET UINT64_MAX
+
+/* The dynamic memory policy of a profile as written; unset fields take the class defaults
+ * (mem-policy.c). Sizes may be percentages of physical memory. */
+typedef struct MemoryPolicySpec {
+        SizeSpec burst;                 /* MemoryBurst=: allowance above MemoryHigh= ... */
+        uint64_t burst_usec;            /* MemoryBurstSec=: ... for this long */
+        SizeSpec headroom;              /* MemoryHeadroom=: free memory kept for this unit's bursts */
+        SizeSpec floor;                 /* MemoryFloor=: never squeezed below this */
+        uint64_t throttle_delay_max_usec; /* ThrottleDelayMaxSec=: bound of the delay curve */
+        int freeze;                     /* Freeze=: -1 unset */
+        uint64_t freeze_after_usec;     /* FreezeAfterSec= */
+        uint64_t freeze_max_usec;       /* FreezeMaxSec= */
+        uint64_t freeze_interval_usec;  /* FreezeIntervalSec= */
+        int kill;                       /* Kill=: -1 unset */
+        uint64_t kill_after_usec;       /* KillAfterSec= */
+        int oom_score_adjust;           /* OOMScoreAdjust= */
+        bool oom_score_adjust_set;
+} MemoryPolicySpec;
+
 typedef struct Profile {
         char *name;
         char *file; /* where the profile was first defined */
@@ -41,6 +62,7 @@ typedef struct Profile {
         SizeSpec memory_max;
         SizeSpec memory_swap_max;
         uint64_t tasks_max;             /* 0: not set, UINT64_MAX: infinity */
+        MemoryPolicySpec mem;
 } Profile;
 
 typedef struct MatchRule {
@@ -73,6 +95,9 @@ typedef struct Config {
         char *default_profile;  /* for managed units no rule matches; NULL: leave them alone */
         char *default_profile_file;
         unsigned default_profile_line;
+        uint64_t pressure_threshold;    /* PressureThreshold=, basis points of stall time; UINT64_MAX unset */
+        uint64_t relax_usec;            /* RelaxSec=; USEC_UNSET */
+        uint64_t evaluate_usec;         /* EvaluateSec=; USEC_UNSET */
 
         Profile **profiles;
         size_t n_profiles;

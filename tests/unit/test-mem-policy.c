@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+
+#include "mem-policy.h"
+#include "test-helpers.h"
+
+#define MiB (1ULL << 20)
+#define MS USEC_PER_MSEC
+#define SEC USEC_PER_SEC
+
+/* ---- configuration: the dynamic-layer keys ---- */
+
+static Config *parse_finalized(const char *text) {
+        Config *c = NULL;
+
+        ASSERT_OK(config_new(&c));
+        parse_text(c, "p.conf", text);
+        ASSERT_OK(config_finalize(c));
+        return c;
+}
+
+TEST(conf_memory_policy_keys) {
+        _cleanup_(config_freep) Config *c = parse_finalized(
+                "[Manager]\nPressureThreshold=12.5%\nRelaxSec=3s\nEvaluateSec=50ms\n"
+                "[Profile:low]\nClass=background\nMemoryHigh=300M\nMemoryBurst=100M\nMemoryBurstSec=2s\n"
+                "MemoryFloor=8M\nThrottleDelayMaxSec=5s\nFreeze=no\nKill=yes\nKillAfterSec=1500ms\n"
+                "OOMScoreAdjust=-17\n"
+                "[Profile:hi]\nClass=interactive\nMemoryHeadroom=1G\nKill=yes\n");
+        const Profile *low, *hi;
+        MemParams p;
+        MemSettings s;
+        _cleanup_(freep) char *dump = NULL;
+        size_t n = 0;
+        FILE *f;
+
+        dump_errors(c);
+        ASSERT_EQ(c->n_errors, 0);
+        mem_settings_from_config(c, &s);
+        ASSERT_U64_EQ(s.pressure_threshold, 1250);
+        ASSERT_U64_EQ(s.relax_usec, 3 * SEC);
+        ASSERT_U64_EQ(s.evaluate_usec, 50 * MS);
+
+        low = config_find_profile(c, "low");
+        mem_params_from_profile(low, 4096 * MiB, &p);
+        ASSERT_U64_EQ(p.high, 300 * MiB);
+        ASSERT_U64_EQ(p.burst, 100 * MiB);
+        ASSERT_U64_EQ(p.burst_usec, 2 * SEC);
+        ASSERT_U64_EQ(p.floor, 8 * MiB);
+        ASSERT_U64_EQ(p.throttle_delay_max_usec, MEM_KERNEL_DELAY_MAX_USEC); /* capped at the kernel's 2 s */
+        ASSERT_FALSE(p.freeze);
+        ASSERT_TRUE(p.kill);
+        ASSERT_U64_EQ(p.kill_after_usec, 1500 * MS);
+        ASSERT_EQ(p.oom_score_adjust, -17);
+        ASSERT_EQ(p.priority, 0);
+
+        /* Interactive units are what the policy protects: Kill=yes does not make them victims. */
+        hi = config_find_profile(c, "hi");
+        mem_params_from_profile(hi, 4096 * MiB, &p);
+        ASSERT_FALSE(p.kill);
+        ASSERT_FALSE(p.freeze);
+        ASSERT_U64_EQ(p.headroom, 1024 * MiB);
+        ASSERT_EQ(p.priority, 2);
+        ASSERT_TRUE(p.oom_score_adjust < 0);
+
+        /* The dump carries every key, so cat-config --effective shows them. */
+        f = open_memstream(&dump, &n);
+        ASSERT_NOT_NULL(f);
+        ASSERT_OK(config_dump(c, f));
+        fclose(f);
+        ASSERT_NOT_NULL(strstr(dump, "PressureThreshold=12.50%\n"));
+        ASSERT_NOT_NULL(strstr(dump, "RelaxSec=3s\n"));
+        ASSERT_NOT_NULL(strstr(dump, "EvaluateSec=50ms\n"));
+        ASSERT_NOT_NULL(strstr(dump, "KillAfterSec=1500ms\n"));
+        ASSERT_NOT_NULL(strstr(dump, "Freeze=no\n"));
+        ASSERT_NOT_NULL(strstr(dump, "OOMScoreAdjust=-17\n"));
+        ASSERT_NOT_NULL(strstr(dump, "MemoryHeadroom=1G\n"));
+}
+
+TEST(conf_memory_policy_errors) {
+        _cleanup_(config_freep) Config *c = parse_finalized(
+                "[Manager]\n"
+                "PressureThreshold=12\n"        /* 2 */
+                "RelaxSec=soon\n"               /* 3 */
+                "[Profile:x]\n"                 /* 4 */
+                "Freeze=maybe\n"                /* 5 */
+                "OOMScoreAdjust=1001\n"         /* 6 */
+                "OOMScoreAdjust=12abc\n"        /* 7 */
+                "MemoryBurst=lots\n"            /* 8 */
+                "KillAfterSec=-1s\n"            /* 9 */
+                "PressureThreshold=101%\n");    /* 10: a [Manager] key in a profile */
+
+        ASSERT_HAS_ERROR(c, "p.conf", 2, "PressureThreshold=12: expected a percentage");
+        ASSERT_HAS_ERROR(c, "p.conf", 3, "RelaxSec=soon: expected a duration");
+        ASSERT_HAS_ERROR(c, "p.conf", 5, "Freeze=maybe: expected yes or no");
+        ASSERT_HAS_ERROR(c, "p.conf", 6, "OOMScoreAdjust=1001: expected a whole number from -1000 to 1000");
+        ASSERT_HAS_ERROR(c, "p.conf", 7, "OOMScoreAdjust=12abc");
+        ASSERT_HAS_ERROR(c, "p.conf", 8, "MemoryBurst=lots");
+        ASSERT_HAS_ERROR(c, "p.conf", 9, "KillAfterSec=-1s");
+        ASSERT_HAS_ERROR(c, "p.conf", 10, "PressureThreshold");
+}
+
+TEST(class_defaults_order) {
+        Profile pr = { .class = PROFILE_CLASS_INTERACTIVE };
+        MemParams i, t, b;
+
+        pr.mem = (MemoryPolicySpec) { .burst_usec = USEC_UNSET, .throttle_delay_max_usec = USEC_UNSET,
+                                      .freeze = -1, .freeze_after_usec = USEC_UNSET, .freeze_max_usec = USEC_UNSET,
+                                      .freeze_interval_usec = USEC_UNSET, .kill = -1, .kill_after_usec = USEC_UNSET };
+        mem_params_from_profile(&pr, 0, &i);
+        pr.class = PROFILE_CLASS_TOOL_BURST;
+        mem_params_from_profile(&pr, 0, &t);
+        pr.class = PROFILE_CLASS_BACKGROUND;
+        mem_params_from_profile(&pr, 0, &b);
+
+        ASSERT_TRUE(i.priority > t.priority && t.priority > b.priority);
+        /* Lower priority: a harder bound on throttling, an earlier freeze, first in the OOM order. */
+        ASSERT_TRUE(i.throttle_delay_max_usec < t.throttle_delay_max_usec);
+        ASSERT_TRUE(t.throttle_delay_max_usec < b.throttle_delay_max_usec);
+        ASSERT_TRUE(b.freeze_after_usec <= t.freeze_after_usec);
+        ASSERT_TRUE(i.oom_score_adjust < t.oom_score_adjust && t.oom_score_adjust < b.oom_score_adjust);
+        ASSERT_FALSE(i.freeze);
+        ASSERT_FALSE(i.kill);
+        ASSERT_TRUE(b.kill);
+        ASSERT_U64_EQ(i.high, UINT64_MAX);
+}
+
+/* ---- the delay curve ---- */
+
+TEST(delay_curve) {
+        MemParams p = { .throttle_delay_max_usec = 1 * SEC };
+        uint64_t h;
+
+        /* Not above the soft limit: nothing to throttle. */
+        ASSERT_U64_EQ(mem_throttle_high(&p, 100 * MiB, 200 * MiB), 100 * MiB);
+        ASSERT_U64_EQ(mem_throttle_high(&p, 100 * MiB, UINT64_MAX), 100 * MiB);
+
+        /* A small overage: the kernel's own curve (high = soft). */
+        h = mem_throttle_high(&p, 105 * MiB, 100 * MiB);
+        ASSERT_U64_EQ(h, 100 * MiB);
+
+        /* A large overage: bounded, f = sqrt(1 s / 64 s) = 0.125, so high = current / 1.125. */
+        h = mem_throttle_high(&p, 900 * MiB, 100 * MiB);
+        ASSERT_U64_EQ(h, 800 * MiB);
+
+        /* The bound grows with lower priority: a 250 ms bound keeps high closer to current. */
+        p.throttle_delay_max_usec = 250 * MS;
+        ASSERT_TRUE(mem_throttle_high(&p, 900 * MiB, 100 * MiB) > h);
+
+        /* A bound the kernel would not sleep for means no throttling. */
+        p.throttle_delay_max_usec = 10 * MS;
+        ASSERT_U64_EQ(mem_throttle_high(&p, 900 * MiB, 100 * MiB), 900 * MiB);
+}
+
+/* ---- the evaluation ---- */
+
+static MemSettings settings(void) {
+        return (MemSettings) { .pressure_threshold = 1000, .relax_usec = 2 * SEC, .evaluate_usec = 100 * MS };
+}
+
+static void unit_init(MemUnit *u, const char *name, ProfileClass class, uint64_t current) {
+        Profile pr = { .class = class };
+
+        pr.mem = (MemoryPolicySpec) { .burst_usec = USEC_UNSET, .throttle_delay_max_usec = USEC_UNSET,
+                                      .freeze = -1, .freeze_after_usec = USEC_UNSET, .freeze_max_usec = USEC_UNSET,
+                                      .freeze_interval_usec = USEC_UNSET, .kill = -1, .kill_after_usec = USEC_UNSET };
+        *u = (MemUnit) { .name = name };
+        mem_params_from_profile(&pr, 0, &u->params);
+        u->sample = (MemSample) { .valid = true, .current = current };
+}
+
+/* One step of dt: `stall` basis points of stall for the stalling unit(s). */
+static bool step(MemUnit **units, size_t n, MemDomain *d, uint64_t *now, uint64_t dt) {
+        MemSettings s = settings();
+
+        *now += dt;
+        d->current = 0;
+        for (size_t i = 0; i < n; i++)
+                d->current += units[i]->sample.current;
+        return mem_policy_evaluate(units, n, d, &s, *now);
+}
+
+static void stall(MemUnit *u, uint64_t dt, unsigned permyriad) {
+        u->sample.pressure_some_usec += dt * permyriad / 10000;
+}
+
+TEST(idle_units_do_nothing) {
+        MemUnit hi, lo;
+        MemUnit *units[] = { &hi, &lo };
+        MemDomain d = { .limit = 2000 * MiB, .available = UINT64_MAX };
+        uint64_t now = 1 * SEC;
+
+        unit_init(&hi, "hi.scope", PROFILE_CLASS_INTERACTIVE, 300 * MiB);
+        unit_init(&lo, "lo.scope", PROFILE_CLASS_BACKGROUND, 400 * MiB);
+        for (int i = 0; i < 10; i++) {
+                bool busy = step(units, 2, &d, &now, 100 * MS);
+
+                ASSERT_FALSE(busy);
+                ASSERT_EQ(hi.decision.action, MEM_ACTION_NONE);
+                ASSERT_EQ(lo.decision.action, MEM_ACTION_NONE);
+                ASSERT_FALSE(lo.decision.set_high);
+        }
+        ASSERT_EQ(lo.state, MEM_STATE_RUNNING);
+}
+
+TEST(burst_credit_then_throttle_then_relax) {
+        MemUnit u;
+        MemUnit *units[] = { &u };
+        MemDomain d = { .limit = 8000 * MiB, .available = UINT64_MAX };
+        uint64_t now = 1 * SEC;
+
+        unit_init(&u, "tool.scope", PROFILE_CLASS_TOOL_BURST, 100 * MiB);
+        u.params.high = 500 * MiB;
+        u.params.burst = 300 * MiB;
+        u.params.burst_usec = 1 * SEC;
+        step(units, 1, &d, &now, 100 * MS);
+
+        /* Above MemoryHigh= but with credit: allowed up to high + burst, no throttling. */
+        u.sample.current = 700 * MiB;
+        for (int i = 0; i < 9; i++) {
+                step(units, 1, &d, &now, 100 * MS);
+                ASSERT_EQ(u.state, MEM_STATE_RUNNING);
+                ASSERT_FALSE(u.decision.set_high);
+        }
+        /* Credit used up after 1 s above: throttled with a bounded delay (high below current). */
+        step(units, 1, &d, &now, 100 * MS);
+        ASSERT_EQ(u.state, MEM_STATE_THROTTLED);
+        ASSERT_EQ(u.decision.action, MEM_ACTION_THROTTLE);
+        ASSERT_TRUE(u.decision.set_high);
+        ASSERT_TRUE(u.decision.high < 700 * MiB && u.decision.high >= 500 * MiB);
+        ASSERT_NOT_NULL(strstr(u.decision.reason, "burst credit"));
+        ASSERT_EQ(u.n_throttled, 1);
+
+        /* Back below MemoryHigh=: relaxed to the profile's value at once (own limit, no squeeze). */
+        u.sample.current = 400 * MiB;
+        step(units, 1, &d, &now, 100 * MS);
+        ASSERT_EQ(u.state, MEM_STATE_RUNNING);
+        ASSERT_EQ(u.decision.action, MEM_ACTION_RELAX);
+        ASSERT_TRUE(u.decision.set_high);
+        ASSERT_U64_EQ(u.decision.high, UINT64_MAX);
+
+        /* Credit refills while below: a new short burst is allowed again. */
+        for (int i = 0; i < 10; i++)
+                step(units, 1, &d, &now, 100 * MS);
+        ASSERT_U64_EQ(u.burst_used_usec, 0);
+        u.sample.current = 750 * MiB;
+        step(units, 1, &d, &now, 100 * MS);
+        ASSERT_EQ(u.state, MEM_STATE_RUNNING);
+}
+
+/* HIGH stalls in a full domain: LOW is squeezed, then frozen, and its memory reclaimed with swap;
+ * when HIGH is calm again, LOW is thawed and relaxed after RelaxSec=. */
+static void ladder(bool swap) {
+        MemUnit hi, lo;
+        MemUnit *units[] = { &hi, &lo };
+        MemDomain d = { .limit = 2000 * MiB, .available = UINT64_MAX, .swap = swap };
+        uint64_t now = 1 * SEC, t0;
+        bool busy;
+
+        unit_init(&hi, "hi.scope", PROFILE_CLASS_INTERACTIVE, 1200 * MiB);
+        unit_init(&lo, "lo.scope", PROFILE_CLASS_BACKGROUND, 780 * MiB);
+        lo.params.kill = false;
+        step(units, 2, &d, &now, 100 * MS);
+
+        /* HIGH stalls 30% of the time. */
+        stall(&hi, 100 * MS, 3000);
+        busy = step(units, 2, &d, &now, 100 * MS);
+        ASSERT_TRUE(busy);
+        ASSERT_TRUE(hi.stalling);
+        ASSERT_EQ(hi.decision.action, MEM_ACTION_NONE); /* never squeezed itself */
+        ASSERT_EQ(lo.state, MEM_STATE_THROTTLED);
+        ASSERT_EQ(lo.decision.action, MEM_ACTION_THROTTLE);
+        ASSERT_TRUE(lo.decision.set_high);
+        ASSERT_TRUE(lo.decision.high < 780 * MiB);
+        ASSERT_NOT_NULL(strstr(lo.decision.reason, "hi.scope (interactive) stalled 30.00%"));
+        ASSERT_EQ(lo.decision.reclaim > 0, swap);
+        t0 = now;
+
+        /* Still stalling: after FreezeAfterSec= (500 ms for background) LOW is frozen. */
+        while (lo.state != MEM_STATE_FROZEN && now - t0 < 2 * SEC) {
+                stall(&hi, 100 * MS, 3000);
+                step(units, 2, &d, &now, 100 * MS);
+        }
+        ASSERT_EQ(lo.state, MEM_STATE_FROZEN);
+        ASSERT_TRUE(lo.decision.freeze);
+        ASSERT_EQ(lo.decision.action, MEM_ACTION_FREEZE);
+        ASSERT_TRUE(now - t0 >= lo.params.freeze_after_usec - 100 * MS);
+        ASSERT_TRUE(now - t0 <= lo.params.freeze_after_usec + 100 * MS);
+        ASSERT_EQ(lo.n_frozen, 1);
+        if (swap)
+                ASSERT_U64_EQ(lo.decision.reclaim, 780 * MiB - lo.params.floor);
+        else
+                ASSERT_U64_EQ(lo.decision.reclaim, 0);
+
+        /* HIGH calm: LOW stays frozen until calm for RelaxSec= (2 s), then thawed. */
+        t0 = now;
+        if (swap)
+                lo.sample.current = 100 * MiB;
+        hi.sample.current = 1000 * MiB;
+        while (lo.state == MEM_STATE_FROZEN && now - t0 < 5 * SEC)
+                step(units, 2, &d, &now, 100 * MS);
+        ASSERT_TRUE(lo.decision.thaw);
+        ASSERT_EQ(lo.decision.action, MEM_ACTION_THAW);
+        ASSERT_TRUE(now - t0 >= 2 * SEC);
+        ASSERT_TRUE(now - t0 <= 2 * SEC + 200 * MS);
+        ASSERT_NOT_NULL(strstr(lo.decision.reason, "no memory shortage"));
+        ASSERT_EQ(lo.n_thawed, 1);
+        ASSERT_TRUE(lo.frozen_total_usec >= 2 * SEC);
+        ASSERT_TRUE(lo.state == MEM_STATE_RUNNING);
+        ASSERT_TRUE(lo.decision.set_high);
+        ASSERT_U64_EQ(lo.decision.high, UINT64_MAX);
+
+        /* Calm: nothing more happens and the loop may sleep. */
+        busy = step(units, 2, &d, &now, 100 * MS);
+        ASSERT_FALSE(busy);
+        ASSERT_EQ(lo.decision.action, MEM_ACTION_NONE);
+}
+
+TEST(ladder_with_swap) {
+        ladder(true);
+}
+
+TEST(ladder_without_swap) {
+        ladder(false);
+}
+
+TEST(kill_when_freezing_does_not_help) {
+        MemUnit hi, tool, bg;
+        MemUnit *units[] = { &hi, &tool, &bg };
+        MemDomain d = { .limit = 2000 * MiB, .available = UINT64_MAX, .swap = false };
+        uint64_t now = 1 * SEC, t0;
+
+        unit_init(&hi, "runtime.scope", PROFILE_CLASS_INTERACTIVE, 1500 * MiB);
+        unit_init(&tool, "pytest.scope", PROFILE_CLASS_TOOL_BURST, 200 * MiB);
+        unit_init(&bg, "batch.scope", PROFILE_CLASS_BACKGROUND, 290 * MiB);
+        step(units, 3, &d, &now, 100 * MS);
+        t0 = now;
+        /* HIGH stalls for good; without swap freezing frees nothing. */
+        while (bg.state != MEM_STATE_KILLED && now - t0 < 20 * SEC) {
+                stall(&hi, 100 * MS, 5000);
+                step(units, 3, &d, &now, 100 * MS);
+                ASSERT_TRUE(hi.state == MEM_STATE_RUNNING);
+        }
+        ASSERT_EQ(bg.state, MEM_STATE_KILLED);
+        ASSERT_TRUE(bg.decision.kill);
+        ASSERT_EQ(bg.decision.action, MEM_ACTION_KILL);
+        ASSERT_NOT_NULL(strstr(bg.decision.reason, "runtime.scope (interactive) stalled"));
+        /* Frozen first, killed KillAfterSec= (5 s) later. */
+        ASSERT_EQ(bg.n_frozen, 1);
+        ASSERT_TRUE(now - t0 >= bg.params.freeze_after_usec + bg.params.kill_after_usec);
+        /* The tool call (Kill=no by default) was not killed; the background unit gave way first. */
+        ASSERT_TRUE(tool.state != MEM_STATE_KILLED);
+        ASSERT_EQ(bg.n_killed, 1);
+
+        /* A killed unit is left alone afterwards. */
+        step(units, 3, &d, &now, 100 * MS);
+        ASSERT_EQ(bg.decision.action, MEM_ACTION_NONE);
+}
+
+TEST(lowest_priority_gives_first) {
+        MemUnit hi, tool, bg;
+        MemUnit *units[] = { &hi, &tool, &bg };
+        MemDomain d = { .limit = 2000 * MiB, .available = UINT64_MAX, .swap = true };
+        uint64_t now = 1 * SEC;
+
+        unit_init(&hi, "runtime.scope", PROFILE_CLASS_INTERACTIVE, 1000 * MiB);
+        unit_init(&tool, "pytest.scope", PROFILE_CLASS_TOOL_BURST, 400 * MiB);
+        unit_init(&bg, "batch.scope", PROFILE_CLASS_BACKGROUND, 500 * MiB);
+        step(units, 3, &d, &now, 100 * MS);
+        stall(&hi, 100 * MS, 2000);
+        step(units, 3, &d, &now, 100 * MS);
+        /* The step (1/16 of 2000M = 125M) fits in what the background unit can give. */
+        ASSERT_TRUE(bg.squeeze_bytes > 0);
+        ASSERT_U64_EQ(tool.squeeze_bytes, 0);
+        ASSERT_EQ(bg.state, MEM_STATE_THROTTLED);
+        ASSERT_EQ(tool.state, MEM_STATE_RUNNING);
+        ASSERT_EQ(hi.state, MEM_STATE_RUNNING);
+
+        /* A stalling tool call squeezes the background unit, never the interactive one. */
+        hi.sample.pressure_some_usec = 0;
+        hi.prev.pressure_some_usec = 0;
+        stall(&tool, 100 * MS, 5000);
+        step(units, 3, &d, &now, 100 * MS);
+        ASSERT_U64_EQ(hi.squeeze_bytes, 0);
+        ASSERT_TRUE(bg.squeeze_bytes > 0);
+}
+
+TEST(headroom_throttles_but_never_freezes) {
+        MemUnit hi, lo;
+        MemUnit *units[] = { &hi, &lo };
+        MemDomain d = { .limit = 2000 * MiB, .available = UINT64_MAX, .swap = false };
+        uint64_t now = 1 * SEC;
+
+        unit_init(&hi, "hi.scope", PROFILE_CLASS_INTERACTIVE, 300 * MiB);
+        unit_init(&lo, "lo.scope", PROFILE_CLASS_BACKGROUND, 1200 * MiB);
+        hi.params.headroom = 1000 * MiB;
+        /* Free: 500M; wanted: 1000M; LOW is held 500M below its use so HIGH can burst. */
+        for (int i = 0; i < 50; i++) {
+                step(units, 2, &d, &now, 100 * MS);
+                ASSERT_TRUE(lo.state == MEM_STATE_THROTTLED);
+        }
+        ASSERT_U64_EQ(lo.effective_high, 700 * MiB);
+        ASSERT_EQ(lo.n_frozen, 0);
+        ASSERT_EQ(lo.n_killed, 0);
+        ASSERT_NOT_NULL(strstr(lo.decision.reason, "") );
+}
+
+TEST(freeze_budget_and_interval) {
+        MemUnit hi, lo;
+        MemUnit *units[] = { &hi, &lo };
+        MemDomain d = { .limit = 2000 * MiB, .available = UINT64_MAX, .swap = false };
+        uint64_t now = 1 * SEC, thawed_at = 0;
+
+        unit_init(&hi, "hi.scope", PROFILE_CLASS_INTERACTIVE, 1200 * MiB);
+        unit_init(&lo, "lo.scope", PROFILE_CLASS_TOOL_BURST, 780 * MiB);
+        lo.params.freeze_max_usec = 3 * SEC;
+        lo.params.freeze_interval_usec = 4 * SEC;
+        step(units, 2, &d, &now, 100 * MS);
+        for (int i = 0; i < 200; i++) {
+                stall(&hi, 100 * MS, 3000);
+                step(units, 2, &d, &now, 100 * MS);
+                if (lo.decision.thaw && thawed_at == 0) {
+                        thawed_at = now;
+                        ASSERT_NOT_NULL(strstr(lo.decision.reason, "FreezeMaxSec=3000ms"));
+                        ASSERT_TRUE(lo.state == MEM_STATE_THROTTLED);
+                }
+                if (thawed_at && lo.decision.freeze) {
+                        /* Not frozen again before FreezeIntervalSec= has passed. */
+                        ASSERT_TRUE(now - thawed_at >= 4 * SEC);
+                        break;
+                }
+        }
+        ASSERT_TRUE(thawed_at > 0);
+        ASSERT_EQ(lo.n_frozen, 2);
+        ASSERT_EQ(lo.n_killed, 0); /* tool-burst: Kill=no by default */
+}
+
+TEST(oom_kill_event) {
+        MemUnit bg, tool;
+        MemUnit *units[] = { &bg, &tool };
+        MemDomain d = { .limit = 2000 * MiB, .available = UINT64_MAX };
+        uint64_t now = 1 * SEC;
+
+        unit_init(&bg, "batch.scope", PROFILE_CLASS_BACKGROUND, 100 * MiB);
+        unit_init(&tool, "pytest.scope", PROFILE_CLASS_TOOL_BURST, 100 * MiB);
+        step(units, 2, &d, &now, 100 * MS);
+        bg.sample.events_oom_kill = 1;
+        tool.sample.events_oom_kill = 2;
+        step(units, 2, &d, &now, 100 * MS);
+        ASSERT_TRUE(bg.decision.kill);
+        ASSERT_EQ(bg.state, MEM_STATE_KILLED);
+        ASSERT_NOT_NULL(strstr(bg.decision.reason, "OOMScoreAdjust=800"));
+        ASSERT_FALSE(tool.decision.kill);
+        ASSERT_EQ(tool.decision.action, MEM_ACTION_OOM_KILLED);
+        ASSERT_EQ(tool.n_oom_kills, 2);
+        ASSERT_EQ(tool.state, MEM_STATE_RUNNING);
+}
+
+TEST(failed_freeze_is_undone) {
+        MemUnit hi, lo;
+        MemUnit *units[] = { &hi, &lo };
+        MemDomain d = { .limit = 2000 * MiB, .available = UINT64_MAX };
+        uint64_t now = 1 * SEC;
+
+        unit_init(&hi, "hi.scope", PROFILE_CLASS_INTERACTIVE, 1200 * MiB);
+        unit_init(&lo, "lo.scope", PROFILE_CLASS_BACKGROUND, 780 * MiB);
+        lo.params.kill = false;
+        step(units, 2, &d, &now, 100 * MS);
+        while (!lo.decision.freeze) {
+                stall(&hi, 100 * MS, 3000);
+                step(units, 2, &d, &now, 100 * MS);
+        }
+        mem_unit_action_failed(&lo, now);
+        ASSERT_EQ(lo.state, MEM_STATE_THROTTLED);
+        ASSERT_EQ(lo.n_frozen, 0);
+        /* Not retried at once: FreezeIntervalSec= applies. */
+        stall(&hi, 100 * MS, 3000);
+        step(units, 2, &d, &now, 100 * MS);
+        ASSERT_FALSE(lo.decision.freeze);
+}
+
+TEST(state_names) {
+        for (int i = 0; i < _MEM_STATE_MAX; i++)
+                ASSERT_EQ(mem_state_from_string(mem_state_to_string(i)), i);
+        ASSERT_EQ(mem_state_from_string("melted"), _MEM_STATE_INVALID);
+        ASSERT_STREQ(mem_action_to_string(MEM_ACTION_FREEZE), "freeze");
+        ASSERT_NULL(mem_action_to_string(_MEM_ACTION_MAX));
+}
