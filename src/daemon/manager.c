@@ -6,12 +6,14 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "bpf-memcg.h"
 #include "bus-util.h"
 #include "dbus-manager.h"
 #include "cgroup-util.h"
 #include "conf-files.h"
 #include "log.h"
 #include "manager.h"
+#include "memory.h"
 #include "message-ids.h"
 #include "strv.h"
 #include "unit.h"
@@ -27,6 +29,12 @@ int manager_new(Manager **ret, char **config_dirs) {
         if (!m->config_dirs)
                 return -ENOMEM;
         m->physical_memory = physical_memory();
+        m->reclaim_pipe[0] = m->reclaim_pipe[1] = -1;
+        m->state_dir = strdup(getenv("RUNTIME_DIRECTORY") ?: "/run/agentcgroup");
+        if (!m->state_dir)
+                return -ENOMEM;
+        /* RUNTIME_DIRECTORY may list several, separated by ':'; ours is the first. */
+        m->state_dir[strcspn(m->state_dir, ":")] = 0;
 
         r = sd_event_default(&m->event);
         if (r < 0)
@@ -40,6 +48,12 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         manager_free_units(m);
         sd_event_source_unref(m->status_timer);
+        sd_event_source_unref(m->mem_timer);
+        sd_event_source_unref(m->reclaim_source);
+        safe_close(m->reclaim_pipe[0]);
+        safe_close(m->reclaim_pipe[1]);
+        free(m->state_dir);
+        memcg_bpf_free(m->bpf);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         config_free(m->config);
@@ -118,6 +132,7 @@ int manager_load_config(Manager *m, char ***ret_errors) {
                         return r;
                 config_free(m->config);
                 m->config = TAKE_PTR(c);
+                memory_config_changed(m);
                 return (int) n;
         }
 
@@ -136,6 +151,7 @@ int manager_load_config(Manager *m, char ***ret_errors) {
         }
         config_free(m->config);
         m->config = TAKE_PTR(c);
+        memory_config_changed(m);
         return 0;
 }
 
@@ -202,6 +218,10 @@ void manager_query_done(Manager *m) {
                 log_info("Adopted existing units; watching for new ones.");
                 manager_update_status(m);
         }
+}
+
+void manager_unit_changed(TrackedUnit *u) {
+        manager_update_status(u->manager);
 }
 
 /* ---- systemd signals ---- */
@@ -346,6 +366,8 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         default:
                 log_info("Received %s, exiting.", strsignal((int) si->ssi_signo));
                 (void) sd_notify(false, "STOPPING=1\nSTATUS=Shutting down...");
+                /* While the bus is still up: the loop's exit closes it. */
+                memory_shutdown(m);
                 sd_event_exit(m->event, 0);
         }
         return 0;
@@ -423,6 +445,14 @@ int manager_start(Manager *m) {
                                      SYSTEMD_MANAGER_INTERFACE, "Subscribe", on_subscribe_done, m, NULL);
         if (r < 0)
                 return log_error_errno(r, "Failed to subscribe to systemd: %m");
+
+        r = memory_setup(m);
+        if (r < 0)
+                return r;
+        /* BPF is a bonus: every failure leaves a feature absent and says why, nothing more. */
+        r = memcg_bpf_new(&m->bpf, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the BPF memory side: %m");
 
         r = bus_manager_add_objects(m);
         if (r < 0)

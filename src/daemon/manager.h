@@ -7,8 +7,10 @@
 #include <systemd/sd-event.h>
 
 #include "conf.h"
+#include "mem-policy.h"
 
 typedef struct TrackedUnit TrackedUnit;
+typedef struct MemcgBpf MemcgBpf;
 
 /* Calls to PID 1 in flight at once. dbus-daemon allows 128 pending replies per connection on
  * the system bus; queries wait in a queue beyond this, and each query may add one apply.
@@ -41,6 +43,16 @@ typedef struct Manager {
         bool config_fallback;   /* running on the empty configuration: no good one was ever loaded */
 
         sd_event_source *status_timer;
+
+        /* The dynamic memory layer (memory.c). */
+        char *state_dir;                /* $RUNTIME_DIRECTORY or /run/agentcgroup: records of frozen units */
+        MemSettings mem_settings;
+        sd_event_source *mem_timer;     /* the next evaluation; armed only while something is in progress */
+        bool mem_timer_armed;
+        uint64_t mem_last_eval_usec;
+        int reclaim_pipe[2];            /* memory.reclaim workers report here */
+        sd_event_source *reclaim_source;
+        MemcgBpf *bpf;                  /* in-kernel memory observation and hooks (bpf-memcg.c) */
 } Manager;
 
 int manager_new(Manager **ret, char **config_dirs);
@@ -64,3 +76,5 @@ int manager_run(Manager *m);
 int manager_resync(Manager *m);
 void manager_update_status(Manager *m);
 void manager_query_done(Manager *m);
+/* A unit's memory state, action or figures changed: tell the bus. */
+void manager_unit_changed(TrackedUnit *u);

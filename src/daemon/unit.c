@@ -7,10 +7,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "bpf-memcg.h"
 #include "bus-util.h"
 #include "cgroup-util.h"
 #include "log.h"
 #include "match.h"
+#include "memory.h"
 #include "message-ids.h"
 #include "strv.h"
 #include "unit.h"
@@ -102,6 +104,18 @@ static TrackedUnit *unit_call_finish(UnitCall *c, sd_bus_slot **(*which)(Tracked
         return u;
 }
 
+int unit_call_send(TrackedUnit *u, sd_bus_message *msg, sd_bus_message_handler_t callback, sd_bus_slot **ret_slot) {
+        return unit_call(u, msg, callback, NULL, ret_slot);
+}
+
+TrackedUnit *unit_call_reply(void *userdata, sd_bus_slot **(*which)(TrackedUnit *u)) {
+        return unit_call_finish(userdata, which);
+}
+
+void unit_call_orphan(sd_bus_slot **slot) {
+        unit_orphan_call(slot);
+}
+
 static sd_bus_slot **query_slot_of(TrackedUnit *u) {
         return &u->query_slot;
 }
@@ -158,6 +172,8 @@ static TrackedUnit *tracked_unit_free(TrackedUnit *u) {
         unit_dequeue(u);
         unit_orphan_call(&u->query_slot);
         unit_orphan_call(&u->apply_slot);
+        memory_release_unit(u);
+        free(u->last_reason);
         free(u->name);
         free(u->path);
         free(u->id);
@@ -203,6 +219,7 @@ int manager_track_unit(Manager *m, const char *name, const char *path, TrackedUn
                 return -ENOMEM;
         u->manager = m;
         u->uid = (uid_t) -1;
+        u->cgroup_fd = u->pressure_fd = -1;
         u->type = unit_name_to_type(name);
         u->name = strdup(name);
         if (!u->name) {
@@ -240,6 +257,9 @@ void manager_untrack_unit(Manager *m, const char *name) {
                 log_unit_debug(u->name, "Unit removed.");
         if (u->counted_in_startup)
                 manager_query_done(m);
+        memory_unwatch_unit(u, true);
+        if (u->cgroup_id > 0)
+                (void) memcg_bpf_forget(m->bpf, u->cgroup_id);
         tracked_unit_free(u);
         manager_update_status(m);
 }
@@ -467,6 +487,7 @@ int unit_classify_and_apply(TrackedUnit *u) {
                         log_unit_info(u->name, "No longer below a managed slice; leaving it alone.");
                 u->profile = mfree(u->profile);
                 u->rule = mfree(u->rule);
+                memory_unwatch_unit(u, false);
                 return 0;
         }
 
@@ -479,12 +500,18 @@ int unit_classify_and_apply(TrackedUnit *u) {
                 else
                         log_unit_debug(u->name, "Managed, but no rule matches and there is no DefaultProfile=.");
                 u->profile = mfree(u->profile);
+                memory_unwatch_unit(u, false);
                 return 0;
         }
         if (!free_and_replace_str(&u->profile, strdup(p->name)))
                 return log_oom();
 
+        (void) memory_watch_unit(u, p);
         profile_to_properties(p, m->physical_memory, &want);
+        /* memory.high is the dynamic layer's to move: ask for what it has in force. */
+        for (size_t i = 0; i < want.n; i++)
+                if (streq(want.items[i].name, "MemoryHigh"))
+                        want.items[i].value = memory_desired_high(u, want.items[i].value);
         if (properties_in_place(u, &want)) {
                 bool changed = !unit_property_set_equal(&u->applied, &want) || u->applied_usec == 0;
 

@@ -7,6 +7,7 @@
 #include <systemd/sd-bus.h>
 
 #include "manager.h"
+#include "mem-policy.h"
 #include "profile-props.h"
 #include "unit-name.h"
 
@@ -51,6 +52,24 @@ struct TrackedUnit {
         bool queued;            /* waiting for room to send its query */
         TrackedUnit *queue_prev, *queue_next;
         bool counted_in_startup;
+
+        /* The dynamic memory layer (memory.c). mem holds the policy's state and counters; the
+         * decision's reason is copied to last_reason when it is carried out. */
+        MemUnit mem;
+        MemAction last_action;          /* MEM_ACTION_NONE: none yet */
+        char *last_reason;
+        uint64_t last_action_realtime;  /* CLOCK_REALTIME usec of the last action, 0: none */
+        int cgroup_fd;                  /* the unit's cgroup directory, -1 while not watched */
+        int pressure_fd;                /* memory.pressure with a PSI trigger, -1: none */
+        sd_event_source *events_source; /* inotify on memory.events */
+        sd_event_source *pressure_source;
+        sd_bus_slot *mem_call_slot;     /* FreezeUnit/ThawUnit/KillUnit/SetUnitProperties in flight */
+        unsigned mem_ops;               /* MEM_OP_* still to send, one call at a time */
+        unsigned mem_op_in_flight;
+        unsigned thaw_retries;
+        uint64_t pending_high;          /* memory.high for the next MEM_OP_HIGH; UINT64_MAX: the profile's */
+        bool reclaiming;                /* a memory.reclaim write is running in the worker */
+        uint64_t oom_adjust_usec;       /* last oom_score_adj pass over its processes */
 };
 
 TrackedUnit *manager_get_unit(Manager *m, const char *name);
@@ -65,5 +84,12 @@ void manager_free_units(Manager *m);
 int unit_query(TrackedUnit *u);
 /* Classifies with the current facts and configuration, then sets what differs. */
 int unit_classify_and_apply(TrackedUnit *u);
+/* Calls to PID 1 for u, counted against MANAGER_INFLIGHT_MAX like every other: send with a
+ * handler whose userdata is given to unit_call_reply(), which returns the unit (NULL when the
+ * call was orphaned because the unit went away) and clears the slot which() points to. */
+int unit_call_send(TrackedUnit *u, sd_bus_message *msg, sd_bus_message_handler_t callback, sd_bus_slot **ret_slot);
+TrackedUnit *unit_call_reply(void *userdata, sd_bus_slot **(*which)(TrackedUnit *u));
+void unit_call_orphan(sd_bus_slot **slot);
+
 /* Whether a unit name is of a type agentcgroupd looks at at all. */
 bool unit_name_is_interesting(const char *name);

@@ -604,16 +604,6 @@ typedef struct LineReader {
         int error;
 } LineReader;
 
-static char *strstrip(char *s) {
-        char *e;
-
-        s += strspn(s, " \t");
-        e = s + strlen(s);
-        while (e > s && strchr(" \t\r\n", e[-1]))
-                *--e = '\0';
-        return s;
-}
-
 static char *config_read_line(char *str, int num, void *stream) {
         LineReader *lr = stream;
         Config *c = lr->config;

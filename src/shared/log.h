@@ -49,6 +49,7 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 #define log_unit_info(unit, ...)    log_unit_full_errno((unit), LOG_INFO, 0, __VA_ARGS__)
 #define log_unit_notice(unit, ...)  log_unit_full_errno((unit), LOG_NOTICE, 0, __VA_ARGS__)
 #define log_unit_warning(unit, ...) log_unit_full_errno((unit), LOG_WARNING, 0, __VA_ARGS__)
+#define log_unit_error(unit, ...)   log_unit_full_errno((unit), LOG_ERR, 0, __VA_ARGS__)
 #define log_unit_debug_errno(unit, error, ...)   log_unit_full_errno((unit), LOG_DEBUG, (error), __VA_ARGS__)
 #define log_unit_warning_errno(unit, error, ...) log_unit_full_errno((unit), LOG_WARNING, (error), __VA_ARGS__)
 #define log_unit_error_errno(unit, error, ...)   log_unit_full_errno((unit), LOG_ERR, (error), __VA_ARGS__)

@@ -55,6 +55,27 @@ static inline void closep(int *fd) {
         }
 }
 
+/* Closes fd if open; returns -1 to assign back: fd = safe_close(fd). */
+static inline int safe_close(int fd) {
+        if (fd >= 0) {
+                int saved = errno;
+                close(fd);
+                errno = saved;
+        }
+        return -1;
+}
+
+/* Removes leading and trailing whitespace in place. */
+static inline char *strstrip(char *s) {
+        size_t n;
+
+        s += strspn(s, " \t\n\r");
+        n = strlen(s);
+        while (n > 0 && strchr(" \t\n\r", s[n - 1]))
+                s[--n] = 0;
+        return s;
+}
+
 /* Hand over ownership: returns the value and clears the variable so cleanup does nothing. */
 #define TAKE_PTR(p)                             \
         ({                                      \

@@ -159,17 +159,27 @@ static void fmt_size(char *buf, size_t n, uint64_t bytes) {
 
 #define SZ(b) ({ char *_s = alloca(24); fmt_size(_s, 24, (b)); _s; })
 
-/* Stall share and own OOM events since the previous sample. */
+/* Stall share over windows of at least one evaluation period: events can wake the loop every
+ * 10 ms, and a share over 10 ms is noise. Between windows the last share stands. */
 static void unit_observe(MemUnit *u, const MemSettings *s, uint64_t now) {
-        const MemSample *a = &u->prev, *b = &u->sample;
+        const MemSample *b = &u->sample;
 
-        u->stall_permyriad = 0;
-        u->stalling = false;
-        if (!a->valid || !b->valid || u->last_eval_usec == 0 || now <= u->last_eval_usec)
+        if (!b->valid) {
+                u->stall_permyriad = 0;
+                u->stalling = false;
+                u->win_usec = 0;
                 return;
-        if (b->pressure_some_usec > a->pressure_some_usec)
-                u->stall_permyriad = MIN((b->pressure_some_usec - a->pressure_some_usec) * 10000 /
-                                         (now - u->last_eval_usec), 10000);
+        }
+        if (u->win_usec == 0 || b->pressure_some_usec < u->win_pressure_usec) {
+                u->win_usec = now;
+                u->win_pressure_usec = b->pressure_some_usec;
+                return;
+        }
+        if (now - u->win_usec < s->evaluate_usec)
+                return;
+        u->stall_permyriad = MIN((b->pressure_some_usec - u->win_pressure_usec) * 10000 / (now - u->win_usec), 10000);
+        u->win_usec = now;
+        u->win_pressure_usec = b->pressure_some_usec;
         /* Stalled on its own limit (the memory.high it is above) is not a reason to squeeze others. */
         u->stalling = u->stall_permyriad >= s->pressure_threshold &&
                 (u->params.high == UINT64_MAX || b->current <= u->params.high);
@@ -202,7 +212,8 @@ static uint64_t profile_high_with_burst(const MemParams *p) {
 /* Splits the domain's deficit among the units that must give way, lowest priority first, each
  * class in proportion to what its units can give above their floors. Sets squeeze_bytes and
  * urgent_since, and writes the cause into *cause. */
-static void domain_squeeze(MemUnit **units, size_t n, const MemDomain *d, uint64_t now, char *cause, size_t ncause) {
+static void domain_squeeze(MemUnit **units, size_t n, const MemDomain *d, const MemSettings *s, uint64_t now,
+                           char *cause, size_t ncause) {
         uint64_t free_bytes, covered = 0;
         unsigned maxprio = 0;
 
@@ -240,10 +251,13 @@ static void domain_squeeze(MemUnit **units, size_t n, const MemDomain *d, uint64
 
                         if (u->params.priority != prio || u->state == MEM_STATE_KILLED)
                                 continue;
+                        /* Stalls come and go within a burst: urgency lasts until none was seen
+                         * for RelaxSec=. */
                         if (staller) {
                                 if (u->urgent_since == 0)
                                         u->urgent_since = now;
-                        } else
+                                u->urgent_last_usec = now;
+                        } else if (u->urgent_since != 0 && now - u->urgent_last_usec >= s->relax_usec)
                                 u->urgent_since = 0;
                         give += sub0(u->sample.current, u->params.floor);
                 }
@@ -356,6 +370,8 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
                 u->calm_since = 0;
                 if (u->squeeze_since == 0)
                         u->squeeze_since = now;
+                if (cause[0])
+                        snprintf(u->cause, sizeof u->cause, "%s", cause);
         } else if (u->squeeze_since != 0) {
                 if (u->calm_since == 0)
                         u->calm_since = now;
@@ -371,20 +387,22 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
                         enter(u, MEM_STATE_KILLED, now);
                         decide(u, MEM_ACTION_KILL, "frozen for %" PRIu64 " ms and higher-priority units still "
                                "stall: %s; killed (Kill=yes, KillAfterSec=%" PRIu64 "ms)",
-                               frozen_for / USEC_PER_MSEC, cause, p->kill_after_usec / USEC_PER_MSEC);
+                               frozen_for / USEC_PER_MSEC, u->cause, p->kill_after_usec / USEC_PER_MSEC);
                         return;
                 }
-                if (u->squeeze_since == 0 || frozen_for >= p->freeze_max_usec) {
+                /* Thawed once calm: no shortage and no stalls for RelaxSec=; or when the freeze
+                 * budget is spent. */
+                if ((u->squeeze_since == 0 && !urgent) || frozen_for >= p->freeze_max_usec) {
                         u->decision.thaw = true;
                         enter(u, MEM_STATE_THROTTLED, now);
-                        if (u->squeeze_since == 0)
+                        if (frozen_for < p->freeze_max_usec)
                                 decide(u, MEM_ACTION_THAW, "no memory shortage for %" PRIu64 " ms; thawed after "
                                        "%" PRIu64 " ms frozen", s->relax_usec / USEC_PER_MSEC,
                                        frozen_for / USEC_PER_MSEC);
                         else
                                 decide(u, MEM_ACTION_THAW, "frozen for FreezeMaxSec=%" PRIu64 "ms, the most one "
                                        "freeze may last; thawed while %s", p->freeze_max_usec / USEC_PER_MSEC,
-                                       cause);
+                                       u->cause);
                         /* Fall through: a thawed unit stays squeezed until calm. */
                 } else {
                         /* Frozen and still needed: what it holds can only go to swap. */
@@ -405,7 +423,7 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
                         u->decision.reclaim = MIN(u->squeeze_bytes, sub0(cur, p->floor));
         }
 
-        if (urgent && need && p->freeze && u->state != MEM_STATE_FROZEN && !u->decision.thaw &&
+        if (urgent && u->squeeze_since != 0 && p->freeze && u->state != MEM_STATE_FROZEN && !u->decision.thaw &&
             now - u->urgent_since >= p->freeze_after_usec &&
             (u->last_thaw_usec == 0 || now - u->last_thaw_usec >= p->freeze_interval_usec)) {
                 u->decision.freeze = true;
@@ -415,23 +433,23 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
                         u->decision.reclaim = sub0(cur, p->floor);
                 decide(u, MEM_ACTION_FREEZE, "squeezed for %" PRIu64 " ms and higher-priority units still stall: "
                        "%s; frozen (FreezeAfterSec=%" PRIu64 "ms)%s",
-                       (now - u->urgent_since) / USEC_PER_MSEC, cause, p->freeze_after_usec / USEC_PER_MSEC,
+                       (now - u->urgent_since) / USEC_PER_MSEC, u->cause, p->freeze_after_usec / USEC_PER_MSEC,
                        d->swap ? ", its memory reclaimed to swap" : "");
                 return;
         }
 
-        if (urgent && need && !p->freeze && p->kill && now - u->urgent_since >= p->kill_after_usec) {
+        if (urgent && u->squeeze_since != 0 && !p->freeze && p->kill && now - u->urgent_since >= p->kill_after_usec) {
                 u->decision.kill = true;
                 enter(u, MEM_STATE_KILLED, now);
                 decide(u, MEM_ACTION_KILL, "squeezed for %" PRIu64 " ms and higher-priority units still stall: %s; "
-                       "killed (Freeze=no, Kill=yes)", (now - u->urgent_since) / USEC_PER_MSEC, cause);
+                       "killed (Freeze=no, Kill=yes)", (now - u->urgent_since) / USEC_PER_MSEC, u->cause);
                 return;
         }
 
         if (target == profile_high_with_burst(p) || (target == UINT64_MAX && p->high == UINT64_MAX))
                 target = UINT64_MAX; /* the profile's own value */
 
-        if (target != UINT64_MAX && target < cur) {
+        if (target != UINT64_MAX && (target < cur || u->squeeze_since != 0)) {
                 bool was = u->state == MEM_STATE_THROTTLED;
 
                 set_high(u, target);
@@ -477,7 +495,7 @@ bool mem_policy_evaluate(MemUnit **units, size_t n, const MemDomain *domain, con
                 unit_observe(units[i], settings, now);
         }
 
-        domain_squeeze(units, n, domain, now, cause, sizeof cause);
+        domain_squeeze(units, n, domain, settings, now, cause, sizeof cause);
 
         for (size_t i = 0; i < n; i++) {
                 MemUnit *u = units[i];

@@ -99,16 +99,19 @@ typedef struct MemUnit {
         MemState state;
         MemSample prev;
         uint64_t last_eval_usec;
-        uint64_t stall_permyriad;       /* stall share over the last interval, basis points */
+        uint64_t win_usec, win_pressure_usec; /* start of the current stall window */
+        uint64_t stall_permyriad;       /* stall share over the last window, basis points */
         bool stalling;
         uint64_t burst_used_usec;       /* time spent above MemoryHigh= in the current burst */
         uint64_t effective_high;        /* what the policy has in force; 0 or UINT64_MAX: the profile's */
         uint64_t squeeze_since;         /* start of the current squeeze episode, 0: none */
         uint64_t urgent_since;          /* a higher-priority unit has been stalling since, 0: not */
+        uint64_t urgent_last_usec;      /* ... and was last seen stalling at */
         uint64_t calm_since;            /* the reason to squeeze went away at, 0: not calm */
         uint64_t frozen_since;
         uint64_t last_thaw_usec;
         uint64_t squeeze_bytes;         /* this evaluation's share of the domain's deficit */
+        char cause[256];                /* why it was last squeezed, for the freeze and kill reasons */
 
         uint64_t n_throttled, n_frozen, n_thawed, n_killed, n_oom_kills;
         uint64_t frozen_total_usec;

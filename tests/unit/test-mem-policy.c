@@ -323,6 +323,41 @@ TEST(ladder_without_swap) {
         ladder(false);
 }
 
+/* Stalls come and go within a burst; the ladder must not start over at each quiet interval. */
+TEST(intermittent_stalls_still_escalate) {
+        MemUnit hi, lo;
+        MemUnit *units[] = { &hi, &lo };
+        MemDomain d = { .limit = 2000 * MiB, .available = UINT64_MAX, .swap = true };
+        uint64_t now = 1 * SEC, t0;
+
+        unit_init(&hi, "hi.scope", PROFILE_CLASS_INTERACTIVE, 1200 * MiB);
+        unit_init(&lo, "lo.scope", PROFILE_CLASS_BACKGROUND, 780 * MiB);
+        step(units, 2, &d, &now, 100 * MS);
+        t0 = now;
+        for (int i = 0; i < 20 && lo.state != MEM_STATE_FROZEN; i++) {
+                if (i % 2 == 0)
+                        stall(&hi, 100 * MS, 4000);
+                step(units, 2, &d, &now, 100 * MS);
+                if (lo.state == MEM_STATE_RUNNING && i > 0)
+                        TEST_FAIL("relaxed between two stalls at step %d", i);
+        }
+        ASSERT_EQ(lo.state, MEM_STATE_FROZEN);
+        ASSERT_TRUE(now - t0 <= 1 * SEC);
+
+        /* Held below its use while squeezed: THROTTLED state, no "relax" until calm. */
+        unit_init(&hi, "hi.scope", PROFILE_CLASS_INTERACTIVE, 1200 * MiB);
+        unit_init(&lo, "lo.scope", PROFILE_CLASS_TOOL_BURST, 780 * MiB);
+        step(units, 2, &d, &now, 100 * MS);
+        stall(&hi, 100 * MS, 4000);
+        step(units, 2, &d, &now, 100 * MS);
+        ASSERT_EQ(lo.state, MEM_STATE_THROTTLED);
+        lo.sample.current = 300 * MiB; /* reclaimed below the squeezed memory.high */
+        step(units, 2, &d, &now, 100 * MS);
+        ASSERT_EQ(lo.state, MEM_STATE_THROTTLED);
+        ASSERT_TRUE(lo.decision.action != MEM_ACTION_RELAX);
+        ASSERT_FALSE(lo.decision.set_high);
+}
+
 TEST(kill_when_freezing_does_not_help) {
         MemUnit hi, tool, bg;
         MemUnit *units[] = { &hi, &tool, &bg };

@@ -90,3 +90,39 @@ dropin_write() {   # NAME CONTENT: /etc drop-in, removed when the case exits
     printf '%s\n' "$2" > "$DROPIN_DIR/$1"
     cleanup_add "rm -f '$DROPIN_DIR/$1'"
 }
+
+zram_swap_on() {   # SIZE (e.g. 1G): swap on a zram device, off again when the case exits
+    modprobe zram || fail "modprobe zram failed"
+    wait_for 5 test -b /dev/zram0 || fail "/dev/zram0 did not appear"
+    echo zstd > /sys/block/zram0/comp_algorithm 2>/dev/null || true
+    echo "$1" > /sys/block/zram0/disksize || fail "zram disksize $1"
+    mkswap /dev/zram0 >/dev/null || fail "mkswap /dev/zram0"
+    swapon /dev/zram0 || fail "swapon /dev/zram0"
+    cleanup_add "swapoff /dev/zram0 2>/dev/null; echo 1 > /sys/block/zram0/reset 2>/dev/null; modprobe -r zram 2>/dev/null || true"
+}
+
+# memhog STEP_MB TOTAL_MB INTERVAL_S HOLD_S: allocates and touches STEP_MB every INTERVAL_S up to
+# TOTAL_MB, holds it HOLD_S seconds, exits 0. For scopes that must really use memory.
+memhog() {
+    python3 -c '
+import mmap, sys, time
+step, total, interval, hold = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+chunks = []
+while len(chunks) * step < total:
+    m = mmap.mmap(-1, step << 20)
+    for off in range(0, step << 20, 4096):
+        m[off] = 1
+    chunks.append(m)
+    time.sleep(interval)
+time.sleep(hold)
+' "$@"
+}
+export -f memhog 2>/dev/null || true
+
+# Unit state as the daemon's D-Bus object says (org.agentcgroup1.Unit.State).
+daemon_unit_state() {   # UNIT
+    local path
+    path=$(busctl call org.agentcgroup1 /org/agentcgroup1 org.agentcgroup1.Manager GetUnit s "$1" 2>/dev/null | sed -n 's/^o "\(.*\)"$/\1/p')
+    [[ -n $path ]] || { echo "?"; return; }
+    busctl get-property org.agentcgroup1 "$path" org.agentcgroup1.Unit State 2>/dev/null | sed -n 's/^s "\(.*\)"$/\1/p'
+}

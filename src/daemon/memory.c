@@ -1,0 +1,878 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/inotify.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpf-memcg.h"
+#include "bus-util.h"
+#include "cgroup-util.h"
+#include "glob-util.h"
+#include "log.h"
+#include "memory.h"
+#include "message-ids.h"
+#include "strv.h"
+#include "unit.h"
+
+#define FROZEN_DIR "frozen"
+#define THAW_TIMEOUT_USEC (15 * USEC_PER_SEC)
+#define OOM_ADJUST_PERIOD_USEC (1 * USEC_PER_SEC)
+/* Events come at up to one per 10 ms per file per unit under pressure; evaluating at each would
+ * burn the CPU the units need. */
+#define EVALUATE_MIN_GAP_USEC (20 * USEC_PER_MSEC)
+
+/* PSI triggers, tried in order: a short window notices a burst early; kernels that insist on
+ * 500 ms windows for everyone get the second. */
+static const char * const psi_triggers[] = { "some 20000 200000", "some 50000 500000" };
+
+static uint64_t now_usec(clockid_t clock) {
+        struct timespec ts;
+
+        clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+/* ---- reading cgroupfs ---- */
+
+static int read_small_file_at(int dirfd, const char *name, char *buf, size_t size) {
+        _cleanup_(closep) int fd = -EBADF;
+        ssize_t n;
+
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, size - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = 0;
+        return 0;
+}
+
+static int read_u64_at(int dirfd, const char *name, uint64_t *ret) {
+        char buf[64];
+        int r;
+
+        r = read_small_file_at(dirfd, name, buf, sizeof buf);
+        if (r < 0)
+                return r;
+        if (strneq(buf, "max", 3)) {
+                *ret = UINT64_MAX;
+                return 0;
+        }
+        return parse_uint64(strstrip(buf), ret);
+}
+
+/* "key value" lines (memory.events) or "some avg10=.. total=N" (memory.pressure). */
+static uint64_t find_field(const char *text, const char *key) {
+        size_t k = strlen(key);
+
+        for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+                if (strneq(p, key, k))
+                        return strtoull(p + k, NULL, 10);
+        return 0;
+}
+
+static int read_sample(int dirfd, MemSample *ret) {
+        char buf[512];
+        const char *total;
+        int r;
+
+        *ret = (MemSample) {};
+        r = read_u64_at(dirfd, "memory.current", &ret->current);
+        if (r < 0)
+                return r;
+        r = read_small_file_at(dirfd, "memory.events", buf, sizeof buf);
+        if (r < 0)
+                return r;
+        ret->events_high = find_field(buf, "high ");
+        ret->events_max = find_field(buf, "max ");
+        ret->events_oom = find_field(buf, "oom ");
+        ret->events_oom_kill = find_field(buf, "oom_kill ");
+        r = read_small_file_at(dirfd, "memory.pressure", buf, sizeof buf);
+        if (r >= 0 && strneq(buf, "some ", 5) && (total = strstr(buf, "total=")))
+                ret->pressure_some_usec = strtoull(total + 6, NULL, 10);
+        ret->valid = true;
+        return 0;
+}
+
+static int read_meminfo(uint64_t *ret_available, uint64_t *ret_swap_free) {
+        _cleanup_(fclosep) FILE *f = NULL;
+        char line[256];
+        uint64_t v;
+
+        *ret_available = *ret_swap_free = UINT64_MAX;
+        f = fopen("/proc/meminfo", "re");
+        if (!f)
+                return -errno;
+        while (fgets(line, sizeof line, f)) {
+                if (sscanf(line, "MemAvailable: %" SCNu64 " kB", &v) == 1)
+                        *ret_available = v * 1024;
+                else if (sscanf(line, "SwapFree: %" SCNu64 " kB", &v) == 1)
+                        *ret_swap_free = v * 1024;
+        }
+        return 0;
+}
+
+/* ---- frozen records: a restarted daemon thaws what a dead one froze ---- */
+
+static char *frozen_record_path(Manager *m, const char *unit) {
+        return asprintf_safe("%s/" FROZEN_DIR "/%s", m->state_dir, unit);
+}
+
+static void frozen_record_add(Manager *m, const char *unit) {
+        _cleanup_(freep) char *dir = asprintf_safe("%s/" FROZEN_DIR, m->state_dir), *p = frozen_record_path(m, unit);
+        int fd;
+
+        if (!dir || !p)
+                return (void) log_oom();
+        (void) mkdir(m->state_dir, 0755);
+        (void) mkdir(dir, 0755);
+        fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+                log_unit_warning_errno(unit, -errno, "Failed to record %s as frozen; a crash now would leave it frozen: %m", p);
+        else
+                close(fd);
+}
+
+static void frozen_record_remove(Manager *m, const char *unit) {
+        _cleanup_(freep) char *p = frozen_record_path(m, unit);
+
+        if (p && unlink(p) < 0 && errno != ENOENT)
+                log_unit_warning_errno(unit, -errno, "Failed to remove %s: %m", p);
+}
+
+static int thaw_sync(Manager *m, const char *unit) {
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_bus_message_ sd_bus_message *msg = NULL, *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(m->bus, &msg, SYSTEMD_BUS_NAME, SYSTEMD_BUS_PATH,
+                                           SYSTEMD_MANAGER_INTERFACE, "ThawUnit");
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "s", unit);
+        if (r < 0)
+                return r;
+        r = sd_bus_call(m->bus, msg, THAW_TIMEOUT_USEC, &error, &reply);
+        if (r < 0 && bus_error_is_unit_gone(&error))
+                return 0;
+        if (r < 0)
+                return log_unit_error_errno(unit, r, "Failed to thaw: %s", error.message ?: strerror(-r));
+        return 1;
+}
+
+/* Thaws every unit with a record. At start-up these are what a dead instance left frozen; at a
+ * stop, units that went away while frozen (the record is just dropped then). */
+static int thaw_recorded(Manager *m, bool at_start) {
+        _cleanup_(freep) char *dir = NULL;
+        _cleanup_(closedirp) DIR *d = NULL;
+        struct dirent *de;
+
+        dir = asprintf_safe("%s/" FROZEN_DIR, m->state_dir);
+        if (!dir)
+                return log_oom();
+        d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : log_warning_errno(-errno, "Failed to read %s: %m", dir);
+        while ((de = readdir(d))) {
+                _cleanup_strv_free_ char **fields = NULL;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                int r;
+
+                if (!unit_name_is_valid(de->d_name)) {
+                        log_warning("Ignoring %s/%s: not a unit name.", dir, de->d_name);
+                        continue;
+                }
+                r = thaw_sync(m, de->d_name);
+                if (r < 0)
+                        continue; /* keep the record: the next start tries again */
+                if (r > 0 && at_start) {
+                        (void) strv_consume(&fields, strdup("AGENTCGROUP_ACTION=thaw"));
+                        log_struct(LOG_NOTICE, de->d_name, MESSAGE_ID_MEMORY_LEFTOVER, fields,
+                                   "Thawed: a previous agentcgroupd froze it and stopped before thawing it.");
+                } else if (r > 0)
+                        log_unit_notice(de->d_name, "Thawed: agentcgroupd is stopping.");
+                frozen_record_remove(m, de->d_name);
+        }
+        return 0;
+}
+
+int memory_setup(Manager *m) {
+        memory_config_changed(m);
+        return thaw_recorded(m, true);
+}
+
+void memory_config_changed(Manager *m) {
+        mem_settings_from_config(m->config, &m->mem_settings);
+}
+
+/* ---- carrying out decisions ---- */
+
+enum {
+        MEM_OP_KILL   = 1 << 0,
+        MEM_OP_THAW   = 1 << 1,
+        MEM_OP_FREEZE = 1 << 2,
+        MEM_OP_HIGH   = 1 << 3,
+};
+
+static sd_bus_slot **mem_slot_of(TrackedUnit *u) {
+        return &u->mem_call_slot;
+}
+
+static uint64_t profile_high_of(const TrackedUnit *u) {
+        const MemParams *p = &u->mem.params;
+
+        if (p->high == UINT64_MAX)
+                return UINT64_MAX;
+        return p->high + p->burst;
+}
+
+uint64_t memory_desired_high(const TrackedUnit *u, uint64_t profile_high) {
+        uint64_t e = u->mem.effective_high;
+
+        if (e != 0 && e != UINT64_MAX)
+                return e;
+        if (u->mem.params.burst > 0 && profile_high != UINT64_MAX)
+                return profile_high + u->mem.params.burst;
+        return profile_high;
+}
+
+static void memory_dispatch_ops(TrackedUnit *u);
+
+static int mem_call_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        TrackedUnit *u;
+
+        u = unit_call_reply(userdata, mem_slot_of);
+        if (!u)
+                return 0;
+        if (e && !bus_error_is_unit_gone(e)) {
+                switch (u->mem_op_in_flight) {
+                case MEM_OP_FREEZE:
+                        log_unit_warning(u->name, "FreezeUnit failed: %s", e->message);
+                        frozen_record_remove(u->manager, u->name);
+                        if (u->mem.state == MEM_STATE_FROZEN) {
+                                u->mem.state = MEM_STATE_THROTTLED;
+                                u->mem.n_frozen--;
+                                u->mem.last_thaw_usec = now_usec(CLOCK_MONOTONIC);
+                        }
+                        break;
+                case MEM_OP_THAW:
+                        log_unit_error(u->name, "ThawUnit failed: %s", e->message);
+                        if (u->thaw_retries++ < 3)
+                                u->mem_ops |= MEM_OP_THAW;
+                        break;
+                case MEM_OP_KILL:
+                        log_unit_warning(u->name, "KillUnit failed: %s", e->message);
+                        if (u->mem.state == MEM_STATE_KILLED) {
+                                u->mem.state = MEM_STATE_THROTTLED;
+                                u->mem.n_killed--;
+                        }
+                        break;
+                default:
+                        log_unit_warning(u->name, "Setting MemoryHigh= failed: %s", e->message);
+                }
+        } else if (u->mem_op_in_flight == MEM_OP_THAW) {
+                u->thaw_retries = 0;
+                frozen_record_remove(u->manager, u->name);
+        } else if (u->mem_op_in_flight == MEM_OP_KILL)
+                frozen_record_remove(u->manager, u->name);
+        u->mem_op_in_flight = 0;
+        memory_dispatch_ops(u);
+        return 0;
+}
+
+/* One call to PID 1 per unit at a time, most urgent first. */
+static void memory_dispatch_ops(TrackedUnit *u) {
+        _cleanup_bus_message_ sd_bus_message *msg = NULL;
+        Manager *m = u->manager;
+        const char *method;
+        unsigned op;
+        int r;
+
+        if (u->mem_call_slot || u->mem_ops == 0)
+                return;
+        if (u->mem_ops & MEM_OP_KILL)
+                u->mem_ops = MEM_OP_KILL; /* nothing else matters any more */
+        op = u->mem_ops & MEM_OP_KILL ? MEM_OP_KILL :
+             u->mem_ops & MEM_OP_THAW ? MEM_OP_THAW :
+             u->mem_ops & MEM_OP_FREEZE ? MEM_OP_FREEZE : MEM_OP_HIGH;
+        u->mem_ops &= ~op;
+        method = op == MEM_OP_KILL ? "KillUnit" : op == MEM_OP_THAW ? "ThawUnit" :
+                 op == MEM_OP_FREEZE ? "FreezeUnit" : "SetUnitProperties";
+
+        r = sd_bus_message_new_method_call(m->bus, &msg, SYSTEMD_BUS_NAME, SYSTEMD_BUS_PATH,
+                                           SYSTEMD_MANAGER_INTERFACE, method);
+        if (r < 0)
+                goto fail;
+        switch (op) {
+        case MEM_OP_KILL:
+                r = sd_bus_message_append(msg, "ssi", u->name, "all", (int32_t) SIGKILL);
+                break;
+        case MEM_OP_HIGH: {
+                /* UINT64_MAX: the profile's own value (with its burst allowance), or infinity. */
+                uint64_t v = u->pending_high == UINT64_MAX ? profile_high_of(u) : u->pending_high;
+
+                r = sd_bus_message_append(msg, "sba(sv)", u->name, 1, 1, "MemoryHigh", "t", v);
+                if (r >= 0)
+                        u->current.memory_high = v;
+                break;
+        }
+        default:
+                r = sd_bus_message_append(msg, "s", u->name);
+        }
+        if (r < 0)
+                goto fail;
+        if (op == MEM_OP_FREEZE)
+                frozen_record_add(m, u->name); /* before: a crash in between still thaws */
+        r = unit_call_send(u, msg, mem_call_done, &u->mem_call_slot);
+        if (r < 0)
+                goto fail;
+        u->mem_op_in_flight = op;
+        return;
+fail:
+        log_unit_error_errno(u->name, r, "Failed to send %s: %m", method);
+}
+
+/* ---- memory.reclaim, off the event loop: a write blocks until the kernel has reclaimed ---- */
+
+typedef struct ReclaimJob {
+        Manager *manager;
+        char *unit;
+        int cgroup_fd;
+        uint64_t bytes;
+        uint64_t started_usec, took_usec;
+        int error;
+} ReclaimJob;
+
+static void *reclaim_thread(void *p) {
+        ReclaimJob *j = p;
+        _cleanup_(closep) int fd = -EBADF;
+        char buf[32];
+        int n;
+
+        fd = openat(j->cgroup_fd, "memory.reclaim", O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                j->error = -errno;
+        else {
+                n = snprintf(buf, sizeof buf, "%" PRIu64, j->bytes);
+                /* EAGAIN: less than asked for could be reclaimed; that is an answer, not a failure. */
+                if (write(fd, buf, n) < 0 && errno != EAGAIN)
+                        j->error = -errno;
+        }
+        j->took_usec = now_usec(CLOCK_MONOTONIC) - j->started_usec;
+        (void) write(j->manager->reclaim_pipe[1], &j, sizeof j);
+        return NULL;
+}
+
+static int on_reclaim_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        ReclaimJob *j;
+
+        while (read(fd, &j, sizeof j) == sizeof j) {
+                TrackedUnit *u = manager_get_unit(m, j->unit);
+
+                if (u)
+                        u->reclaiming = false;
+                if (j->error < 0)
+                        log_unit_debug_errno(j->unit, j->error, "memory.reclaim failed: %m");
+                else
+                        log_unit_debug(j->unit, "Reclaimed up to %" PRIu64 " MiB in %" PRIu64 " ms.",
+                                       j->bytes >> 20, j->took_usec / USEC_PER_MSEC);
+                close(j->cgroup_fd);
+                free(j->unit);
+                free(j);
+        }
+        return 0;
+}
+
+static void memory_reclaim(TrackedUnit *u, uint64_t bytes) {
+        Manager *m = u->manager;
+        pthread_attr_t attr;
+        pthread_t t;
+        ReclaimJob *j;
+
+        if (u->reclaiming || u->cgroup_fd < 0 || bytes < (1 << 20))
+                return;
+        if (m->reclaim_pipe[0] < 0) {
+                if (pipe2(m->reclaim_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
+                    sd_event_add_io(m->event, &m->reclaim_source, m->reclaim_pipe[0], EPOLLIN, on_reclaim_done, m) < 0) {
+                        log_warning("Cannot start memory.reclaim worker; not reclaiming.");
+                        return;
+                }
+        }
+        j = calloc(1, sizeof(*j));
+        if (!j)
+                return (void) log_oom();
+        *j = (ReclaimJob) { .manager = m, .unit = strdup(u->name), .bytes = bytes,
+                            .cgroup_fd = fcntl(u->cgroup_fd, F_DUPFD_CLOEXEC, 3),
+                            .started_usec = now_usec(CLOCK_MONOTONIC) };
+        if (!j->unit || j->cgroup_fd < 0)
+                goto fail;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&t, &attr, reclaim_thread, j) != 0) {
+                pthread_attr_destroy(&attr);
+                goto fail;
+        }
+        pthread_attr_destroy(&attr);
+        u->reclaiming = true;
+        return;
+fail:
+        log_unit_warning(u->name, "Cannot start reclaiming its memory.");
+        if (j->cgroup_fd >= 0)
+                close(j->cgroup_fd);
+        free(j->unit);
+        free(j);
+}
+
+/* ---- oom_score_adj: the kernel's OOM killer picks by profile, not by size alone ---- */
+
+static void memory_adjust_oom_scores(TrackedUnit *u, uint64_t now) {
+        _cleanup_(fclosep) FILE *f = NULL;
+        int fd, value = u->mem.params.oom_score_adjust;
+        unsigned changed = 0;
+        pid_t pid;
+
+        u->oom_adjust_usec = now;
+        fd = openat(u->cgroup_fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || !(f = fdopen(fd, "re"))) {
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        while (fscanf(f, "%d", &pid) == 1) {
+                char path[64], cur[16];
+                _cleanup_(closep) int pfd = -EBADF;
+                ssize_t n;
+
+                snprintf(path, sizeof path, "/proc/%d/oom_score_adj", (int) pid);
+                pfd = open(path, O_RDWR | O_CLOEXEC);
+                if (pfd < 0)
+                        continue;
+                n = read(pfd, cur, sizeof cur - 1);
+                if (n > 0) {
+                        cur[n] = 0;
+                        if (atoi(cur) == value)
+                                continue;
+                }
+                n = snprintf(cur, sizeof cur, "%d\n", value);
+                if (pwrite(pfd, cur, n, 0) == n)
+                        changed++;
+        }
+        if (changed > 0)
+                log_unit_debug(u->name, "oom_score_adj=%d for %u process(es) (profile %s).", value, changed,
+                               strna(u->profile));
+}
+
+/* ---- evaluation ---- */
+
+static void memory_schedule(Manager *m, uint64_t delay);
+
+static int on_memory_events(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
+        TrackedUnit *u = userdata;
+
+        memory_schedule(u->manager, 0);
+        return 0;
+}
+
+static int on_pressure(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        TrackedUnit *u = userdata;
+
+        if (revents & EPOLLERR) {
+                /* The cgroup went away under the trigger. */
+                u->pressure_source = sd_event_source_disable_unref(u->pressure_source);
+                return 0;
+        }
+        memory_schedule(u->manager, 0);
+        return 0;
+}
+
+typedef struct ThawRequest {
+        Manager *manager;
+        char *unit;
+} ThawRequest;
+
+typedef struct DomainMember {
+        TrackedUnit *unit;
+        char *root;             /* control group of the managed slice at its top */
+} DomainMember;
+
+/* The cgroup path of the topmost slice the unit sits in that ManagedSlices= names. */
+static char *domain_root(const Config *c, const char *cgroup) {
+        const char *p = cgroup;
+
+        while (p && *p) {
+                const char *start = p + (*p == '/'), *end = strchr(start, '/');
+                _cleanup_(freep) char *comp = end ? strndup(start, end - start) : strdup(start);
+
+                if (!comp)
+                        return NULL;
+                if (strv_fnmatch(c->managed_slices, comp))
+                        return strndup(cgroup, end ? (size_t) (end - cgroup) : strlen(cgroup));
+                p = end;
+        }
+        return strdup("/");
+}
+
+static void read_domain(Manager *m, const char *root, const MemDomain *host, MemDomain *ret) {
+        _cleanup_(freep) char *path = asprintf_safe(CGROUP_ROOT "%s", streq(root, "/") ? "" : root);
+        _cleanup_(closep) int fd = -EBADF;
+        uint64_t max = UINT64_MAX, current = 0;
+
+        *ret = *host;
+        if (path && (fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+                (void) read_u64_at(fd, "memory.max", &max);
+                (void) read_u64_at(fd, "memory.current", &current);
+        }
+        ret->limit = MIN(max, m->physical_memory);
+        ret->current = current;
+}
+
+static void log_decision(TrackedUnit *u, const MemDomain *d) {
+        const MemDecision *dec = &u->mem.decision;
+        _cleanup_strv_free_ char **fields = NULL;
+        MemcgThrottleStats st;
+
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_ACTION=%s", mem_action_to_string(dec->action)));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_STATE=%s", mem_state_to_string(u->mem.state)));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_PROFILE=%s", strna(u->profile)));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_MEMORY_CURRENT=%" PRIu64, u->mem.sample.current));
+        if (dec->set_high)
+                (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_MEMORY_HIGH=%" PRIu64,
+                                                           dec->high == UINT64_MAX ? profile_high_of(u) : dec->high));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_STALL_PERMYRIAD=%" PRIu64, u->mem.stall_permyriad));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_SQUEEZE=%" PRIu64, u->mem.squeeze_bytes));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_DOMAIN_CURRENT=%" PRIu64, d->current));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_DOMAIN_LIMIT=%" PRIu64, d->limit));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_SWAP=%s", d->swap ? "yes" : "no"));
+        /* What the kernel did to it so far, as BPF saw it (memory.high throttling episodes). */
+        if (memcg_bpf_read(u->manager->bpf, u->cgroup_id, &st) >= 0) {
+                (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_KERNEL_THROTTLES=%" PRIu64, st.events));
+                (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_KERNEL_THROTTLE_MS=%" PRIu64,
+                                                           st.delay_ns / 1000000));
+        }
+        log_struct(dec->action == MEM_ACTION_KILL || dec->action == MEM_ACTION_OOM_KILLED ? LOG_WARNING :
+                   dec->action == MEM_ACTION_FREEZE || dec->action == MEM_ACTION_THAW ? LOG_NOTICE : LOG_INFO,
+                   u->name, MESSAGE_ID_MEMORY_ACTION, fields, "%s: %s", mem_action_to_string(dec->action),
+                   dec->reason);
+}
+
+static void memory_execute(TrackedUnit *u, const MemDomain *d) {
+        const MemDecision *dec = &u->mem.decision;
+
+        if (dec->action != MEM_ACTION_NONE) {
+                u->last_action = dec->action;
+                (void) free_and_replace_str(&u->last_reason, strdup(dec->reason));
+                u->last_action_realtime = now_usec(CLOCK_REALTIME);
+                log_decision(u, d);
+                manager_unit_changed(u);
+        }
+        if (dec->kill)
+                u->mem_ops |= MEM_OP_KILL;
+        if (dec->thaw) {
+                u->mem_ops &= ~MEM_OP_FREEZE;
+                u->mem_ops |= MEM_OP_THAW;
+        }
+        if (dec->freeze) {
+                u->mem_ops &= ~MEM_OP_THAW;
+                u->mem_ops |= MEM_OP_FREEZE;
+        }
+        if (dec->set_high) {
+                u->pending_high = dec->high;
+                u->mem_ops |= MEM_OP_HIGH;
+        }
+        memory_dispatch_ops(u);
+        if (dec->reclaim > 0 && !dec->kill)
+                memory_reclaim(u, dec->reclaim);
+}
+
+static int compare_members(const void *a, const void *b) {
+        return strcmp(((const DomainMember *) a)->root, ((const DomainMember *) b)->root);
+}
+
+typedef struct Collect {
+        DomainMember *members;
+        size_t n;
+} Collect;
+
+static void collect_watched(TrackedUnit *u, void *userdata) {
+        Collect *c = userdata;
+
+        if (u->cgroup_fd >= 0 && u->managed && u->profile)
+                c->members[c->n++] = (DomainMember) { .unit = u };
+}
+
+static int memory_evaluate(Manager *m) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC), swap_free;
+        MemDomain host = {};
+        Collect c = {};
+        bool busy = false;
+
+        if (m->n_units == 0)
+                return 0;
+        c.members = calloc(m->n_units, sizeof(DomainMember));
+        if (!c.members)
+                return log_oom();
+        manager_foreach_unit(m, collect_watched, &c);
+
+        (void) read_meminfo(&host.available, &swap_free);
+        host.swap = swap_free != UINT64_MAX && swap_free > (64ULL << 20);
+
+        for (size_t i = 0; i < c.n; i++) {
+                TrackedUnit *u = c.members[i].unit;
+
+                c.members[i].root = domain_root(m->config, u->control_group);
+                if (read_sample(u->cgroup_fd, &u->mem.sample) < 0)
+                        u->mem.sample.valid = false;
+                if (u->mem.state != MEM_STATE_KILLED && now - u->oom_adjust_usec >= OOM_ADJUST_PERIOD_USEC)
+                        memory_adjust_oom_scores(u, now);
+        }
+        qsort(c.members, c.n, sizeof(DomainMember), compare_members);
+
+        for (size_t i = 0; i < c.n;) {
+                size_t j = i;
+                MemUnit **units;
+                MemDomain d;
+
+                while (j < c.n && streq_ptr(c.members[j].root, c.members[i].root))
+                        j++;
+                if (!c.members[i].root) { /* out of memory for its path: skip, try again later */
+                        i = MAX(j, i + 1);
+                        busy = true;
+                        continue;
+                }
+                units = calloc(j - i, sizeof(MemUnit *));
+                if (!units) {
+                        busy = true;
+                        break;
+                }
+                for (size_t k = i; k < j; k++)
+                        units[k - i] = &c.members[k].unit->mem;
+                read_domain(m, c.members[i].root, &host, &d);
+                if (mem_policy_evaluate(units, j - i, &d, &m->mem_settings, now))
+                        busy = true;
+                for (size_t k = i; k < j; k++)
+                        memory_execute(c.members[k].unit, &d);
+                free(units);
+                i = j;
+        }
+
+        for (size_t i = 0; i < c.n; i++)
+                free(c.members[i].root);
+        free(c.members);
+        if (busy)
+                memory_schedule(m, m->mem_settings.evaluate_usec);
+        return 0;
+}
+
+static int on_evaluate(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        m->mem_timer_armed = false;
+        m->mem_last_eval_usec = now_usec(CLOCK_MONOTONIC);
+        (void) memory_evaluate(m);
+        return 0;
+}
+
+static void memory_schedule(Manager *m, uint64_t delay) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC), when = now + delay, cur;
+        int r;
+
+        if (m->mem_last_eval_usec > 0)
+                when = MAX(when, m->mem_last_eval_usec + EVALUATE_MIN_GAP_USEC);
+
+        if (!m->mem_timer) {
+                r = sd_event_add_time(m->event, &m->mem_timer, CLOCK_MONOTONIC, when, 0, on_evaluate, m);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to arm the memory evaluation timer: %m");
+                        return;
+                }
+                m->mem_timer_armed = true;
+                return;
+        }
+        /* An event while a later tick is armed moves it forward; never back. */
+        if (m->mem_timer_armed && sd_event_source_get_time(m->mem_timer, &cur) >= 0 && cur <= when)
+                return;
+        (void) sd_event_source_set_time(m->mem_timer, when);
+        (void) sd_event_source_set_enabled(m->mem_timer, SD_EVENT_ONESHOT);
+        m->mem_timer_armed = true;
+}
+
+/* ---- watching units ---- */
+
+static int open_pressure_trigger(TrackedUnit *u) {
+        for (size_t i = 0; i < ELEMENTSOF(psi_triggers); i++) {
+                _cleanup_(closep) int fd = openat(u->cgroup_fd, "memory.pressure", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+
+                if (fd < 0)
+                        return -errno;
+                if (write(fd, psi_triggers[i], strlen(psi_triggers[i]) + 1) >= 0) {
+                        log_unit_debug(u->name, "PSI trigger \"%s\" on memory.pressure.", psi_triggers[i]);
+                        return TAKE_FD(fd);
+                }
+                if (errno != EINVAL)
+                        return -errno;
+        }
+        return -EINVAL;
+}
+
+int memory_watch_unit(TrackedUnit *u, const Profile *p) {
+        Manager *m = u->manager;
+        _cleanup_(freep) char *dir = NULL, *events = NULL;
+        int r;
+
+        mem_params_from_profile(p, m->physical_memory, &u->mem.params);
+        u->mem.name = u->name;
+        if (u->cgroup_fd >= 0)
+                return 0; /* a reload: new parameters, same watches */
+        /* Processes live in scopes and services. A slice's memory is its children's: acting on
+         * it as well would count every byte twice and make a session slice look like its
+         * busiest tool call. */
+        if (isempty(u->control_group) || u->type == UNIT_TYPE_SLICE)
+                return 0;
+
+        dir = asprintf_safe(CGROUP_ROOT "%s", u->control_group);
+        events = asprintf_safe(CGROUP_ROOT "%s/memory.events", u->control_group);
+        if (!dir || !events)
+                return log_oom();
+        u->cgroup_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (u->cgroup_fd < 0) {
+                r = -errno;
+                return log_unit_debug_errno(u->name, r, "Cannot open %s, not watching its memory: %m", dir);
+        }
+        r = sd_event_add_inotify(m->event, &u->events_source, events, IN_MODIFY, on_memory_events, u);
+        if (r < 0)
+                log_unit_warning_errno(u->name, r, "Cannot watch %s: %m", events);
+
+        r = open_pressure_trigger(u);
+        if (r < 0)
+                log_unit_debug_errno(u->name, r, "No PSI trigger on its memory.pressure: %m");
+        else {
+                u->pressure_fd = r;
+                r = sd_event_add_io(m->event, &u->pressure_source, u->pressure_fd, EPOLLPRI, on_pressure, u);
+                if (r < 0)
+                        log_unit_warning_errno(u->name, r, "Cannot watch memory pressure: %m");
+        }
+
+        /* First sample now, so that the first event has something to compare with. */
+        memory_adjust_oom_scores(u, 0);
+        memory_schedule(m, 0);
+        return 0;
+}
+
+static int thaw_async_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        ThawRequest *t = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        if (e && !bus_error_is_unit_gone(e))
+                log_unit_error(t->unit, "ThawUnit failed: %s", e->message);
+        else {
+                frozen_record_remove(t->manager, t->unit);
+                if (!e)
+                        log_unit_notice(t->unit, "Thawed: no longer managed by a profile.");
+        }
+        free(t->unit);
+        free(t);
+        return 0;
+}
+
+void memory_unwatch_unit(TrackedUnit *u, bool gone) {
+        Manager *m = u->manager;
+
+        if (u->mem.state == MEM_STATE_FROZEN || u->mem_op_in_flight == MEM_OP_FREEZE) {
+                ThawRequest *t = NULL;
+
+                if (gone)
+                        frozen_record_remove(m, u->name);
+                else if ((t = calloc(1, sizeof(*t))) && (t->unit = strdup(u->name))) {
+                        t->manager = m;
+                        if (sd_bus_call_method_async(m->bus, NULL, SYSTEMD_BUS_NAME, SYSTEMD_BUS_PATH,
+                                                     SYSTEMD_MANAGER_INTERFACE, "ThawUnit", thaw_async_done, t,
+                                                     "s", u->name) < 0) {
+                                log_unit_error(u->name, "Failed to send ThawUnit; it stays frozen until agentcgroupd stops.");
+                                free(t->unit);
+                                free(t);
+                        }
+                } else {
+                        free(t);
+                        log_oom();
+                }
+        }
+        memory_release_unit(u);
+        u->mem = (MemUnit) {};
+}
+
+void memory_release_unit(TrackedUnit *u) {
+        u->events_source = sd_event_source_disable_unref(u->events_source);
+        u->pressure_source = sd_event_source_disable_unref(u->pressure_source);
+        u->pressure_fd = safe_close(u->pressure_fd);
+        u->cgroup_fd = safe_close(u->cgroup_fd);
+        unit_call_orphan(&u->mem_call_slot);
+        u->mem_ops = 0;
+        u->mem_op_in_flight = 0;
+        u->reclaiming = false;
+}
+
+/* ---- stopping ---- */
+
+typedef struct ShutdownContext {
+        unsigned thawed, restored, failed;
+} ShutdownContext;
+
+static void shutdown_unit(TrackedUnit *u, void *userdata) {
+        ShutdownContext *c = userdata;
+        Manager *m = u->manager;
+        _cleanup_(freep) char *rec = frozen_record_path(m, u->name);
+        bool recorded = rec && access(rec, F_OK) == 0;
+
+        if (u->mem.state == MEM_STATE_FROZEN || recorded || u->mem_op_in_flight == MEM_OP_FREEZE) {
+                if (thaw_sync(m, u->name) >= 0) {
+                        frozen_record_remove(m, u->name);
+                        c->thawed++;
+                        log_unit_notice(u->name, "Thawed: agentcgroupd is stopping.");
+                } else
+                        c->failed++;
+        }
+        if (u->managed && u->mem.effective_high != 0 && u->mem.effective_high != UINT64_MAX &&
+            u->mem.state != MEM_STATE_KILLED) {
+                _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+                uint64_t v = profile_high_of(u);
+                int r;
+
+                r = sd_bus_call_method(m->bus, SYSTEMD_BUS_NAME, SYSTEMD_BUS_PATH, SYSTEMD_MANAGER_INTERFACE,
+                                       "SetUnitProperties", &error, NULL, "sba(sv)", u->name, 1, 1,
+                                       "MemoryHigh", "t", v);
+                if (r < 0 && !bus_error_is_unit_gone(&error)) {
+                        log_unit_warning(u->name, "Failed to put back MemoryHigh=: %s", error.message ?: strerror(-r));
+                        c->failed++;
+                } else if (r >= 0) {
+                        c->restored++;
+                        log_unit_info(u->name, "MemoryHigh= back to the profile's (agentcgroupd is stopping).");
+                }
+        }
+}
+
+void memory_shutdown(Manager *m) {
+        ShutdownContext c = {};
+
+        if (!m->bus)
+                return;
+        manager_foreach_unit(m, shutdown_unit, &c);
+        /* Records of units we no longer track (gone meanwhile, or never adopted). */
+        (void) thaw_recorded(m, false);
+        if (c.thawed + c.restored + c.failed > 0)
+                log_info("Stopping: thawed %u unit(s), put back MemoryHigh= on %u, %u failure(s).",
+                         c.thawed, c.restored, c.failed);
+}

@@ -1,0 +1,68 @@
+#!/bin/bash
+# A unit the daemon froze is never left frozen: kill -9 of the daemon while it is frozen, and
+# the instance systemd restarts thaws it (from the record in /run/agentcgroup/frozen);
+# systemctl stop thaws everything and puts back the memory.high the policy had moved.
+. /usr/lib/agentcgroup-tests/lib.sh
+. /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
+
+zram_swap_on 1G
+dropin_write 50-frozen.conf '
+[Manager]
+# Long enough that the unit is still frozen when the test acts.
+RelaxSec=20s
+[Profile:nf-high]
+Class=interactive
+[Profile:nf-low]
+Class=background
+FreezeAfterSec=500ms
+Kill=no
+[Match:nf-high]
+Unit=nfhigh-*.scope
+Profile=nf-high
+[Match:nf-low]
+Unit=nflow-*.scope
+Profile=nf-low'
+systemctl set-property --runtime agent.slice MemoryMax=600M || fail "set MemoryMax on agent.slice"
+cleanup_add "systemctl set-property --runtime agent.slice MemoryMax=infinity"
+
+# LOW grows to 400 MiB and holds; HIGH then grows into the rest, so it stalls and LOW is frozen.
+freeze_low() {   # NAME
+    systemd-run --quiet --scope --slice=agent-nflow.slice -u "$1" bash -c "$(declare -f memhog); memhog 8 400 0.05 600" &
+    cleanup_add "systemctl stop '$1.scope' 2>/dev/null || true"
+    wait_for 20 systemctl is-active --quiet "$1.scope" || fail "$1.scope did not start"
+    wait_for 60 bash -c "(( \$(cat /sys/fs/cgroup/agent.slice/agent-nflow.slice/$1.scope/memory.current) > 300 * 1048576 ))" ||
+        fail "$1 did not grow"
+    systemd-run --quiet --scope --slice=agent-nfhigh.slice -u "nfhigh-$1" bash -c "$(declare -f memhog); memhog 16 450 0.05 600" &
+    cleanup_add "systemctl stop 'nfhigh-$1.scope' 2>/dev/null || true"
+    wait_prop "$1.scope" FreezerState frozen 90
+    systemctl stop "nfhigh-$1.scope"   # its burst is over; only the daemon may thaw LOW now
+}
+
+daemon_start
+freeze_low nflow-a
+[[ -e /run/agentcgroup/frozen/nflow-a.scope ]] || fail "no record of the frozen unit"
+journal_mark
+systemctl kill -s KILL agentcgroupd.service
+wait_prop nflow-a.scope FreezerState running 30
+wait_for 30 bash -c '[[ $(systemctl is-active agentcgroupd.service) == active ]]' || fail "agentcgroupd was not restarted"
+(( $(unit_prop agentcgroupd.service NRestarts) >= 1 )) || fail "systemd did not restart the daemon"
+msg=$(journal_json_since MESSAGE_ID=bef6ef34148446708275b97a95a8d54e AGENTCGROUP_UNIT=nflow-a.scope | jq -r .MESSAGE)
+assert_contains "$msg" "a previous agentcgroupd froze it" "the restarted daemon says why it thawed"
+[[ ! -e /run/agentcgroup/frozen/nflow-a.scope ]] || fail "the record outlived the thaw"
+systemctl stop nflow-a.scope
+
+# Clean stop: thawed, and memory.high back to the profile's (none: infinity).
+systemctl reset-failed agentcgroupd.service
+daemon_stop
+daemon_start
+freeze_low nflow-b
+high=$(unit_prop nflow-b.scope MemoryHigh)
+[[ $high != infinity ]] || fail "the policy did not lower memory.high on the squeezed unit"
+log "squeezed MemoryHigh=$high"
+systemctl stop agentcgroupd.service
+assert_eq running "$(unit_prop nflow-b.scope FreezerState)" "after systemctl stop agentcgroupd"
+assert_eq infinity "$(unit_prop nflow-b.scope MemoryHigh)" "MemoryHigh after the stop"
+assert_eq max "$(cgroup_read nflow-b.scope memory.high)"
+systemctl is-active --quiet nflow-b.scope || fail "LOW did not survive"
+msg=$(journal_since | tail -3)
+assert_contains "$msg" "thawed 1 unit(s), put back MemoryHigh= on 1"
