@@ -14,11 +14,7 @@
 
 /* The commands that ask the running agentcgroupd, over its D-Bus API on the system bus. */
 
-#define AGC_BUS_NAME "org.agentcgroup1"
-#define AGC_BUS_PATH "/org/agentcgroup1"
-#define AGC_BUS_INTERFACE "org.agentcgroup1.Manager"
-
-static int bus_connect(sd_bus **ret) {
+int ctl_bus_connect(sd_bus **ret) {
         int r;
 
         /* $DBUS_SYSTEM_BUS_ADDRESS, else /run/dbus/system_bus_socket. */
@@ -30,12 +26,7 @@ static int bus_connect(sd_bus **ret) {
         return 0;
 }
 
-#define AGC_ERROR_UNIT_NOT_MANAGED "org.agentcgroup1.Error.UnitNotManaged"
-
-#define NOT_RUNNING_MESSAGE "agentcgroupd is not running (no " AGC_BUS_NAME " on the system bus)"
-
-/* The exit status for a failed call: see EXIT STATUS in agentcgroupctl(1). */
-static int bus_error_status(const sd_bus_error *e) {
+int ctl_bus_error_status(const sd_bus_error *e) {
         if (sd_bus_error_has_name(e, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
             sd_bus_error_has_name(e, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
                 return EXIT_NOT_RUNNING;
@@ -46,14 +37,13 @@ static int bus_error_status(const sd_bus_error *e) {
         return EXIT_FAILURE;
 }
 
-/* What the daemon (or the bus, or sd-bus) said: its message, else the error's name. */
-static const char *bus_error_text(const sd_bus_error *e) {
+const char *ctl_bus_error_text(const sd_bus_error *e) {
         return !isempty(e->message) ? e->message : e->name;
 }
 
 /* Turns a failed call into the exit status, after saying what went wrong. */
 static int bus_call_failed(const char *verb, const char *method, const sd_bus_error *e, int r) {
-        int status = bus_error_status(e);
+        int status = ctl_bus_error_status(e);
 
         switch (status) {
         case EXIT_NOT_RUNNING:
@@ -66,7 +56,7 @@ static int bus_call_failed(const char *verb, const char *method, const sd_bus_er
                         log_error("%s: access denied: %s", verb, strna(e->message));
                 break;
         case EXIT_UNIT_NOT_MANAGED:
-                log_error("%s: %s", verb, bus_error_text(e));
+                log_error("%s: %s", verb, ctl_bus_error_text(e));
                 break;
         default:
                 if (sd_bus_error_is_set(e))
@@ -77,27 +67,40 @@ static int bus_call_failed(const char *verb, const char *method, const sd_bus_er
         return status;
 }
 
-/* 0, or the exit status after logging. */
-static int call(const char *verb, const char *interface, const char *method, sd_bus_message **reply,
-                const char *types, ...) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        sd_bus_error e = SD_BUS_ERROR_NULL;
+static int bus_call_va(sd_bus *bus, const char *path, const char *interface, const char *method,
+                       sd_bus_error *error, sd_bus_message **reply, const char *types, va_list ap) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, AGC_BUS_NAME, path, interface, method);
+        if (r >= 0 && types)
+                r = sd_bus_message_appendv(m, types, ap);
+        if (r < 0)
+                return r;
+        return sd_bus_call(bus, m, 0, error, reply);
+}
+
+int ctl_bus_call(sd_bus *bus, const char *path, const char *interface, const char *method, sd_bus_error *error,
+                 sd_bus_message **reply, const char *types, ...) {
         va_list ap;
         int r;
 
-        r = bus_connect(&bus);
-        if (r != 0)
-                return r;
-        r = sd_bus_message_new_method_call(bus, &m, AGC_BUS_NAME, AGC_BUS_PATH, interface, method);
-        if (r >= 0 && types) {
-                va_start(ap, types);
-                r = sd_bus_message_appendv(m, types, ap);
-                va_end(ap);
-        }
-        if (r < 0)
-                return log_error_errno(r, "Failed to build the %s() call: %m", method);
-        r = sd_bus_call(bus, m, 0, &e, reply);
+        va_start(ap, types);
+        r = bus_call_va(bus, path, interface, method, error, reply, types, ap);
+        va_end(ap);
+        return r;
+}
+
+/* A call to the manager object on bus: 0, or the exit status after logging. */
+static int call(sd_bus *bus, const char *verb, const char *interface, const char *method, sd_bus_message **reply,
+                const char *types, ...) {
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = bus_call_va(bus, AGC_BUS_PATH, interface, method, &e, reply, types, ap);
+        va_end(ap);
         if (r < 0) {
                 r = bus_call_failed(verb, method, &e, r);
                 sd_bus_error_free(&e);
@@ -106,29 +109,24 @@ static int call(const char *verb, const char *interface, const char *method, sd_
         return 0;
 }
 
-static int bus_parse_failed(const char *method, int r) {
+int ctl_bus_parse_failed(const char *method, int r) {
         return log_error_errno(r, "Failed to parse the reply to %s(): %m", method);
 }
 
-static int print_json(json_object *o) {
+int ctl_print_json(json_object *o) {
         int r = json_print(o, stdout, arg_json);
 
         return r < 0 ? log_error_errno(r, "Failed to write the output: %m") : 0;
 }
 
-int verb_list(int argc, char *argv[]) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+static int read_units(sd_bus_message *reply, UnitRow **ret, size_t *ret_n) {
         _cleanup_(freep) UnitRow *rows = NULL;
         size_t n = 0;
         int r;
 
-        r = call("list", AGC_BUS_INTERFACE, "ListUnits", &reply, NULL);
-        if (r != 0)
-                return r;
-
         r = sd_bus_message_enter_container(reply, 'a', "(ssssst)");
         if (r < 0)
-                return bus_parse_failed("ListUnits", r);
+                return ctl_bus_parse_failed("ListUnits", r);
         for (;;) {
                 UnitRow u = {};
                 UnitRow *a;
@@ -136,7 +134,7 @@ int verb_list(int argc, char *argv[]) {
                 r = sd_bus_message_read(reply, "(ssssst)", &u.unit, &u.type, &u.slice, &u.profile, &u.rule,
                                         &u.cgroup_id);
                 if (r < 0)
-                        return bus_parse_failed("ListUnits", r);
+                        return ctl_bus_parse_failed("ListUnits", r);
                 if (r == 0)
                         break;
                 a = reallocarray(rows, n + 1, sizeof(UnitRow));
@@ -147,20 +145,92 @@ int verb_list(int argc, char *argv[]) {
         }
         r = sd_bus_message_exit_container(reply);
         if (r < 0)
-                return bus_parse_failed("ListUnits", r);
+                return ctl_bus_parse_failed("ListUnits", r);
+        *ret = TAKE_PTR(rows);
+        *ret_n = n;
+        return 0;
+}
 
+/* Adds what ListUnitStates() says to the rows (sorted by name). A daemon older than this tool
+ * does not have it: the rows keep no state, shown as "-". The strings stay in *ret_reply. */
+static int read_unit_states(sd_bus *bus, UnitRow *rows, size_t n, sd_bus_message **ret_reply) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = ctl_bus_call(bus, AGC_BUS_PATH, AGC_BUS_INTERFACE, "ListUnitStates", &e, &reply, NULL);
+        if (r < 0) {
+                if (sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_METHOD)) {
+                        log_debug("agentcgroupd has no ListUnitStates(): %s", ctl_bus_error_text(&e));
+                        r = 0;
+                } else
+                        r = bus_call_failed("list", "ListUnitStates", &e, r);
+                sd_bus_error_free(&e);
+                return r;
+        }
+
+        r = sd_bus_message_enter_container(reply, 'a', "(ssstts)");
+        if (r < 0)
+                return ctl_bus_parse_failed("ListUnitStates", r);
+        for (;;) {
+                const char *unit, *state, *action, *reason;
+                uint64_t current, high;
+                UnitRow *u;
+
+                r = sd_bus_message_read(reply, "(ssstts)", &unit, &state, &action, &current, &high, &reason);
+                if (r < 0)
+                        return ctl_bus_parse_failed("ListUnitStates", r);
+                if (r == 0)
+                        break;
+                /* A unit that came between the two calls is not listed; one that went keeps "-". */
+                u = unit_rows_find(rows, n, unit);
+                if (!u)
+                        continue;
+                u->state = state;
+                u->last_action = action;
+                u->last_reason = reason;
+                u->memory_current = current;
+                u->effective_memory_high = high;
+        }
+        r = sd_bus_message_exit_container(reply);
+        if (r < 0)
+                return ctl_bus_parse_failed("ListUnitStates", r);
+        *ret_reply = TAKE_PTR(reply);
+        return 0;
+}
+
+int verb_list(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *states = NULL;
+        _cleanup_(freep) UnitRow *rows = NULL;
+        size_t n = 0;
+        int r;
+
+        r = ctl_bus_connect(&bus);
+        if (r != 0)
+                return r;
+        r = call(bus, "list", AGC_BUS_INTERFACE, "ListUnits", &reply, NULL);
+        if (r != 0)
+                return r;
+        r = read_units(reply, &rows, &n);
+        if (r < 0)
+                return r;
         unit_rows_sort(rows, n);
+        r = read_unit_states(bus, rows, n, &states);
+        if (r != 0)
+                return r;
+
         if (arg_json != JSON_FORMAT_OFF) {
                 _cleanup_(json_object_putp) json_object *o = NULL;
 
                 if (unit_rows_to_json(rows, n, &o) < 0)
                         return log_oom();
-                return print_json(o);
+                return ctl_print_json(o);
         }
 
         _cleanup_(table_freep) Table *t = NULL;
 
-        if (unit_rows_to_table(rows, n, &t) < 0)
+        if (unit_rows_to_table_with_states(rows, n, &t) < 0)
                 return log_oom();
         r = table_print(t, stdout, arg_legend, arg_color_stdout);
         if (r < 0)
@@ -172,11 +242,15 @@ int verb_list(int argc, char *argv[]) {
 
 int verb_status(int argc, char *argv[]) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         ManagerStatus s = {};
         unsigned seen = 0;
         int r;
 
-        r = call("status", "org.freedesktop.DBus.Properties", "GetAll", &reply, "s", AGC_BUS_INTERFACE);
+        r = ctl_bus_connect(&bus);
+        if (r != 0)
+                return r;
+        r = call(bus, "status", "org.freedesktop.DBus.Properties", "GetAll", &reply, "s", AGC_BUS_INTERFACE);
         if (r != 0)
                 return r;
 
@@ -207,7 +281,7 @@ int verb_status(int argc, char *argv[]) {
         if (r >= 0)
                 r = sd_bus_message_exit_container(reply);
         if (r < 0)
-                return bus_parse_failed("GetAll", r);
+                return ctl_bus_parse_failed("GetAll", r);
         if (seen != 7) {
                 log_error("agentcgroupd did not report %s: is it an older version than agentcgroupctl?",
                           !(seen & 1) ? "Version" : !(seen & 2) ? "ManagedUnits" : "ConfigErrors");
@@ -219,7 +293,7 @@ int verb_status(int argc, char *argv[]) {
 
                 if (manager_status_to_json(&s, &o) < 0)
                         return log_oom();
-                return print_json(o);
+                return ctl_print_json(o);
         }
         r = manager_status_print(&s, stdout, arg_color_stdout);
         if (r < 0)
@@ -229,15 +303,19 @@ int verb_status(int argc, char *argv[]) {
 
 int verb_reload(int argc, char *argv[]) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_strv_free_ char **errors = NULL;
         int r;
 
-        r = call("reload", AGC_BUS_INTERFACE, "Reload", &reply, NULL);
+        r = ctl_bus_connect(&bus);
+        if (r != 0)
+                return r;
+        r = call(bus, "reload", AGC_BUS_INTERFACE, "Reload", &reply, NULL);
         if (r != 0)
                 return r;
         r = sd_bus_message_read_strv(reply, &errors);
         if (r < 0)
-                return bus_parse_failed("Reload", r);
+                return ctl_bus_parse_failed("Reload", r);
 
         if (strv_length(errors) > 0) {
                 error_lines_print(errors, stderr, arg_color_stderr);
@@ -255,32 +333,28 @@ static int unit_action(const char *verb, const char *method, int argc, char *arg
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int status = 0, r;
 
-        r = bus_connect(&bus);
+        r = ctl_bus_connect(&bus);
         if (r != 0)
                 return r;
 
         for (int i = 1; i < argc; i++) {
-                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
                 sd_bus_error e = SD_BUS_ERROR_NULL;
                 int s;
 
                 /* The unit name as given: the daemon says what is wrong with it. */
-                r = sd_bus_message_new_method_call(bus, &m, AGC_BUS_NAME, AGC_BUS_PATH, AGC_BUS_INTERFACE, method);
-                if (r >= 0)
-                        r = with_signal ? sd_bus_message_append(m, "si", argv[i], (int32_t) arg_signal)
-                                        : sd_bus_message_append(m, "s", argv[i]);
-                if (r >= 0)
-                        r = sd_bus_call(bus, m, 0, &e, NULL);
+                r = with_signal ? ctl_bus_call(bus, AGC_BUS_PATH, AGC_BUS_INTERFACE, method, &e, NULL, "si", argv[i],
+                                               (int32_t) arg_signal)
+                                : ctl_bus_call(bus, AGC_BUS_PATH, AGC_BUS_INTERFACE, method, &e, NULL, "s", argv[i]);
                 if (r >= 0)
                         continue;
 
-                s = bus_error_status(&e);
+                s = ctl_bus_error_status(&e);
                 if (s == EXIT_NOT_RUNNING)
                         log_error("%s %s: " NOT_RUNNING_MESSAGE, verb, argv[i]);
                 else if (s == EXIT_ACCESS_DENIED)
                         log_error("%s %s: access denied: %s", verb, argv[i], strna(e.message));
                 else if (sd_bus_error_is_set(&e))
-                        log_error("%s %s: %s", verb, argv[i], bus_error_text(&e));
+                        log_error("%s %s: %s", verb, argv[i], ctl_bus_error_text(&e));
                 else
                         log_error_errno(r, "%s %s: %m", verb, argv[i]);
                 sd_bus_error_free(&e);

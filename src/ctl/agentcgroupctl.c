@@ -24,6 +24,8 @@ bool arg_legend = true;
 bool arg_color_stdout = false;
 bool arg_color_stderr = false;
 int arg_signal = SIGTERM;
+char **arg_properties = NULL;
+bool arg_value = false;
 
 /* Options that only some commands take, so that a misplaced one is reported, not ignored. */
 typedef enum VerbOption {
@@ -31,9 +33,13 @@ typedef enum VerbOption {
         OPT_JSON      = 1 << 1,
         OPT_NO_LEGEND = 1 << 2,
         OPT_SIGNAL    = 1 << 3,
+        OPT_PROPERTY  = 1 << 4,
+        OPT_VALUE     = 1 << 5,
 } VerbOption;
 
-static const char * const verb_option_names[] = { "--effective", "--json", "--no-legend", "--signal" };
+static const char * const verb_option_names[] = {
+        "--effective", "--json", "--no-legend", "--signal", "--property", "--value",
+};
 static unsigned arg_given = 0;
 static char *arg_root_buf = NULL;
 
@@ -54,6 +60,7 @@ static const Verb verbs[] = {
         { "rules",      0, 0,        OPT_JSON | OPT_NO_LEGEND, true,  false, verb_rules },
         { "list",       0, 0,        OPT_JSON | OPT_NO_LEGEND, true,  true,  verb_list },
         { "status",     0, 0,        OPT_JSON,                 false, true,  verb_status },
+        { "show",       1, 1,        OPT_JSON | OPT_PROPERTY | OPT_VALUE, false, true, verb_show },
         { "reload",     0, 0,        0,                        false, true,  verb_reload },
         { "freeze",     1, UINT_MAX, 0,                        false, true,  verb_freeze },
         { "thaw",       1, UINT_MAX, 0,                        false, true,  verb_thaw },
@@ -73,9 +80,11 @@ static void help(void) {
                "  profiles               List the profiles\n"
                "  rules                  List the match rules in the order they are tried\n\n"
                "Daemon commands (over D-Bus, org.agentcgroup1 on the system bus):\n"
-               "  list                   List the managed units with their profile and rule\n"
+               "  list                   List the managed units with their profile, rule,\n"
+               "                         memory state and memory use\n"
                "  status                 Show the daemon's version, managed units and\n"
                "                         configuration errors\n"
+               "  show UNIT              Show the properties of a managed unit\n"
                "  reload                 Make the daemon re-read its configuration (root)\n"
                "  freeze UNIT...         Freeze the processes of managed units (root)\n"
                "  thaw UNIT...           Thaw frozen managed units (root)\n"
@@ -87,12 +96,14 @@ static void help(void) {
                "     --root=PATH         Read the configuration below PATH (not for daemon\n"
                "                         commands)\n"
                "     --effective         cat-config: show the merged result instead\n"
-               "     --json[=MODE]       profiles, rules, list, status: print JSON; MODE is\n"
-               "                         pretty or short (default: pretty on a terminal,\n"
-               "                         else short)\n"
+               "     --json[=MODE]       profiles, rules, list, status, show: print JSON;\n"
+               "                         MODE is pretty or short (default: pretty on a\n"
+               "                         terminal, else short)\n"
                "     --no-legend         profiles, rules, list: no column headers and summary\n"
                "  -s --signal=SIG        kill: the signal, a name (TERM, SIGKILL) or a number\n"
                "                         (default: TERM)\n"
+               "  -p --property=NAME,... show: only these properties\n"
+               "     --value             show: only the values, without NAME=\n"
                "     --no-pager          Do not pipe the output into a pager\n"
                "\nExit status: 0 OK, 1 configuration errors (or a rejected reload) or failure,\n"
                "2 usage error, 3 agentcgroupd not running, 4 permission denied, 5 unit not\n"
@@ -140,6 +151,26 @@ static int signal_from_string(const char *s) {
         return -EINVAL;
 }
 
+/* --property=NAME[,NAME...], repeatable as with systemctl show. */
+static int add_properties(const char *list) {
+        for (const char *p = list;; p++) {
+                size_t n = strcspn(p, ",");
+                _cleanup_(freep) char *name = strndup(p, n);
+
+                if (!name)
+                        return log_oom();
+                if (n == 0) {
+                        log_error("--property=%s: expected property names separated by commas.", list);
+                        return -EINVAL;
+                }
+                if (!strv_contains(arg_properties, name) && strv_consume(&arg_properties, TAKE_PTR(name)) < 0)
+                        return log_oom();
+                p += n;
+                if (*p == '\0')
+                        return 0;
+        }
+}
+
 static int parse_argv(int argc, char *argv[]) {
         enum {
                 ARG_VERSION = 0x100,
@@ -149,6 +180,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_NO_PAGER,
                 ARG_NO_LEGEND,
                 ARG_SIGNAL,
+                ARG_VALUE,
         };
         static const struct option options[] = {
                 { "help",      no_argument,       NULL, 'h' },
@@ -159,11 +191,13 @@ static int parse_argv(int argc, char *argv[]) {
                 { "no-pager",  no_argument,       NULL, ARG_NO_PAGER },
                 { "no-legend", no_argument,       NULL, ARG_NO_LEGEND },
                 { "signal",    required_argument, NULL, 's' },
+                { "property",  required_argument, NULL, 'p' },
+                { "value",     no_argument,       NULL, ARG_VALUE },
                 {}
         };
-        int c;
+        int c, r;
 
-        while ((c = getopt_long(argc, argv, "hs:", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hs:p:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -216,6 +250,16 @@ static int parse_argv(int argc, char *argv[]) {
                                 return -EINVAL;
                         }
                         arg_given |= OPT_SIGNAL;
+                        break;
+                case 'p':
+                        r = add_properties(optarg);
+                        if (r < 0)
+                                return r;
+                        arg_given |= OPT_PROPERTY;
+                        break;
+                case ARG_VALUE:
+                        arg_value = true;
+                        arg_given |= OPT_VALUE;
                         break;
                 case '?':
                         /* getopt_long() said which option and what is wrong with it. */
@@ -270,11 +314,15 @@ static int find_verb(int argc, char *argv[], const Verb **ret) {
                 return -EINVAL;
         }
         if ((unsigned) argc - 1 < v->min_args) {
-                log_error("'%s' needs at least one unit. See '%s --help'.", v->name, program_invocation_short_name);
+                log_error("'%s' needs %s unit. See '%s --help'.", v->name, v->max_args == 1 ? "a" : "at least one",
+                          program_invocation_short_name);
                 return -EINVAL;
         }
         if ((unsigned) argc - 1 > v->max_args) {
-                log_error("'%s' takes no arguments, got '%s'.", v->name, argv[1]);
+                if (v->max_args == 0)
+                        log_error("'%s' takes no arguments, got '%s'.", v->name, argv[1]);
+                else
+                        log_error("'%s' takes one unit, got '%s' too.", v->name, argv[v->max_args + 1]);
                 return -EINVAL;
         }
         misplaced = arg_given & ~v->options;
@@ -284,6 +332,10 @@ static int find_verb(int argc, char *argv[], const Verb **ret) {
                                   verb_option_names[i], v->name, program_invocation_short_name);
                         return -EINVAL;
                 }
+        if (arg_value && arg_json != JSON_FORMAT_OFF) {
+                log_error("--value does not apply with --json.");
+                return -EINVAL;
+        }
         if (v->bus && arg_root) {
                 log_error("--root does not apply to '%s': it asks the running agentcgroupd.", v->name);
                 return -EINVAL;
@@ -338,5 +390,6 @@ int main(int argc, char *argv[]) {
 
         r = run(argc, argv);
         free(arg_root_buf);
+        strv_free(arg_properties);
         return r;
 }

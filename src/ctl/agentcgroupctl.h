@@ -3,6 +3,8 @@
 
 #include <stdbool.h>
 
+#include <systemd/sd-bus.h>
+
 #include "conf.h"
 #include "config-format.h"
 
@@ -12,7 +14,7 @@
 #define EXIT_USAGE 2
 #define EXIT_NOT_RUNNING 3      /* no org.agentcgroup1 on the system bus */
 #define EXIT_ACCESS_DENIED 4    /* the daemon (or the bus policy) refused: reload needs root */
-#define EXIT_UNIT_NOT_MANAGED 5 /* freeze, thaw, kill: agentcgroupd does not manage the unit */
+#define EXIT_UNIT_NOT_MANAGED 5 /* show, freeze, thaw, kill: agentcgroupd does not manage the unit */
 
 /* The command line, set by parse_argv() in agentcgroupctl.c. */
 extern const char *arg_root;
@@ -23,6 +25,8 @@ extern bool arg_legend;
 extern bool arg_color_stdout;
 extern bool arg_color_stderr;
 extern int arg_signal;          /* kill: SIGTERM unless --signal= */
+extern char **arg_properties;   /* show: --property= names, NULL: all */
+extern bool arg_value;          /* show: --value */
 
 /* argv[0] is the verb's own name. */
 int verb_verify(int argc, char *argv[]);
@@ -36,6 +40,31 @@ int verb_reload(int argc, char *argv[]);
 int verb_freeze(int argc, char *argv[]);
 int verb_thaw(int argc, char *argv[]);
 int verb_kill(int argc, char *argv[]);
+/* agentcgroupctl-show.c */
+int verb_show(int argc, char *argv[]);
+
+/* The daemon's D-Bus API, and helpers for the commands that use it (agentcgroupctl-bus.c). */
+#define AGC_BUS_NAME "org.agentcgroup1"
+#define AGC_BUS_PATH "/org/agentcgroup1"
+#define AGC_BUS_INTERFACE "org.agentcgroup1.Manager"
+#define AGC_UNIT_INTERFACE "org.agentcgroup1.Unit"
+#define AGC_ERROR_UNIT_NOT_MANAGED "org.agentcgroup1.Error.UnitNotManaged"
+#define NOT_RUNNING_MESSAGE "agentcgroupd is not running (no " AGC_BUS_NAME " on the system bus)"
+
+/* 0, or the exit status after saying why there is no system bus. */
+int ctl_bus_connect(sd_bus **ret);
+/* A call to the daemon's object at path; sd_bus_call()'s result, nothing logged. types and the
+ * arguments after it are the call's (types may be NULL). */
+int ctl_bus_call(sd_bus *bus, const char *path, const char *interface, const char *method, sd_bus_error *error,
+                 sd_bus_message **reply, const char *types, ...);
+/* The exit status for a failed call (see EXIT STATUS in agentcgroupctl(1)). */
+int ctl_bus_error_status(const sd_bus_error *e);
+/* What the daemon (or the bus, or sd-bus) said: its message, else the error's name. */
+const char *ctl_bus_error_text(const sd_bus_error *e);
+/* Logs an unreadable reply; returns r. */
+int ctl_bus_parse_failed(const char *method, int r);
+/* Prints o as --json asked; 0 or a logged negative errno. */
+int ctl_print_json(json_object *o);
 
 /* Loads the configuration below arg_root as agentcgroupd does (config_search_dirs() and
  * config_load()). Errors in the configuration are in (*ret)->errors; < 0 only if out of memory,

@@ -18,28 +18,63 @@ void unit_rows_sort(UnitRow *rows, size_t n) {
                 qsort(rows, n, sizeof(UnitRow), unit_row_compare);
 }
 
+UnitRow *unit_rows_find(UnitRow *rows, size_t n, const char *unit) {
+        UnitRow key = { .unit = unit };
+
+        return n > 0 ? bsearch(&key, rows, n, sizeof(UnitRow), unit_row_compare) : NULL;
+}
+
+char *format_bytes(char *buf, size_t size, uint64_t bytes) {
+        static const char suffixes[] = "KMGTPE";
+        uint64_t scale = 1024;
+        size_t i = 0;
+
+        if (bytes < 1024) {
+                snprintf(buf, size, "%" PRIu64 "B", bytes);
+                return buf;
+        }
+        /* The largest suffix that leaves at least 1; bytes / 1024^6 < 16, so E is the end. */
+        while (i + 1 < sizeof(suffixes) - 1 && bytes / scale >= 1024) {
+                scale *= 1024;
+                i++;
+        }
+        snprintf(buf, size, "%.1f%c", (double) bytes / (double) scale, suffixes[i]);
+        return buf;
+}
+
 static const char *rule_cell(const UnitRow *u) {
         if (!isempty(u->rule))
                 return u->rule;
         return isempty(u->profile) ? NULL : "(default)";
 }
 
-int unit_rows_to_table(const UnitRow *rows, size_t n, Table **ret) {
+static const char *memory_cell(const UnitRow *u, char *buf, size_t size) {
+        if (!u->state || u->memory_current == UINT64_MAX)
+                return NULL;
+        return format_bytes(buf, size, u->memory_current);
+}
+
+static int rows_to_table(const UnitRow *rows, size_t n, bool states, Table **ret) {
         static const char * const headers[] = {
-                "UNIT", "TYPE", "SLICE", "PROFILE", "RULE", "CGROUP-ID", NULL,
+                "UNIT", "TYPE", "SLICE", "PROFILE", "RULE", "CGROUP-ID", NULL, NULL, NULL,
+        };
+        static const char * const headers_with_states[] = {
+                "UNIT", "TYPE", "SLICE", "PROFILE", "RULE", "CGROUP-ID", "STATE", "MEMORY", NULL,
         };
         _cleanup_(table_freep) Table *t = NULL;
         int r;
 
-        r = table_new(&t, headers);
+        /* The new columns go last, so scripts that pick columns by number keep working. */
+        r = table_new(&t, states ? headers_with_states : headers);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                char id[32];
+                char id[32], mem[32];
 
                 snprintf(id, sizeof id, "%" PRIu64, rows[i].cgroup_id);
                 r = table_add_row(t, (const char * const[]) {
                         rows[i].unit, rows[i].type, rows[i].slice, rows[i].profile, rule_cell(&rows[i]), id,
+                        rows[i].state, memory_cell(&rows[i], mem, sizeof mem),
                 });
                 if (r < 0)
                         return r;
@@ -48,8 +83,20 @@ int unit_rows_to_table(const UnitRow *rows, size_t n, Table **ret) {
         return 0;
 }
 
+int unit_rows_to_table(const UnitRow *rows, size_t n, Table **ret) {
+        return rows_to_table(rows, n, false, ret);
+}
+
+int unit_rows_to_table_with_states(const UnitRow *rows, size_t n, Table **ret) {
+        return rows_to_table(rows, n, true, ret);
+}
+
 static const char *empty_to_null(const char *s) {
         return isempty(s) ? NULL : s;
+}
+
+static int json_add_uint_or_null(json_object *o, const char *key, uint64_t u) {
+        return u == UINT64_MAX ? json_add(o, key, NULL) : json_add_uint(o, key, u);
 }
 
 static int unit_row_to_json(const UnitRow *u, json_object **ret) {
@@ -70,6 +117,16 @@ static int unit_row_to_json(const UnitRow *u, json_object **ret) {
                 r = json_add_string(o, "rule", empty_to_null(u->rule));
         if (r >= 0)
                 r = json_add_uint(o, "cgroup_id", u->cgroup_id);
+        if (r >= 0)
+                r = json_add_string(o, "state", empty_to_null(u->state));
+        if (r >= 0)
+                r = json_add_string(o, "last_action", u->state ? empty_to_null(u->last_action) : NULL);
+        if (r >= 0)
+                r = json_add_string(o, "last_reason", u->state ? empty_to_null(u->last_reason) : NULL);
+        if (r >= 0)
+                r = json_add_uint_or_null(o, "memory_current", u->state ? u->memory_current : UINT64_MAX);
+        if (r >= 0)
+                r = json_add_uint_or_null(o, "effective_memory_high", u->state ? u->effective_memory_high : UINT64_MAX);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(o);

@@ -13,8 +13,9 @@
 /* What the running agentcgroupd reports on D-Bus (org.agentcgroup1.Manager), as agentcgroupctl
  * shows it. Pure: rows in, a table or JSON out, so it is tested without a bus. */
 
-/* One element of ListUnits() → a(ssssst). Empty strings stand for "none"; the strings are
- * borrowed (from the D-Bus reply, or the test's literals). */
+/* One element of ListUnits() → a(ssssst), with the unit's element of ListUnitStates() →
+ * a(ssstts) when there is one. Empty strings stand for "none"; the strings are borrowed (from
+ * the D-Bus replies, or the test's literals). */
 typedef struct UnitRow {
         const char *unit;
         const char *type;       /* "slice", "scope", "service" */
@@ -22,17 +23,35 @@ typedef struct UnitRow {
         const char *profile;    /* "": none */
         const char *rule;       /* "": the default profile (or none) */
         uint64_t cgroup_id;
+
+        /* From ListUnitStates(). state NULL: not known (a daemon without that method, or a unit
+         * that went away between the calls); the other fields are then unset too. */
+        const char *state;              /* "running", "throttled", "frozen", "killed" */
+        const char *last_action;        /* "none", "throttle", ... */
+        const char *last_reason;        /* "": none */
+        uint64_t memory_current;        /* UINT64_MAX: not known */
+        uint64_t effective_memory_high; /* UINT64_MAX: the profile's MemoryHigh= applies */
 } UnitRow;
 
 /* By unit name, as listed. */
 void unit_rows_sort(UnitRow *rows, size_t n);
+/* The row of unit in rows sorted by unit_rows_sort(), or NULL. */
+UnitRow *unit_rows_find(UnitRow *rows, size_t n, const char *unit);
 
 /* Columns UNIT TYPE SLICE PROFILE RULE CGROUP-ID, in the order given. An empty field is "-";
  * an empty rule with a profile set is "(default)": DefaultProfile= applied. */
 int unit_rows_to_table(const UnitRow *rows, size_t n, Table **ret);
-/* An array of objects {unit, type, slice, profile, rule, cgroup_id} in the order given; empty
- * strings are null, cgroup_id a number. */
+/* The same, followed by STATE and MEMORY (memory.current as 1.5G, 512.0M, ...); "-" for a row
+ * without state. This is what "agentcgroupctl list" prints. */
+int unit_rows_to_table_with_states(const UnitRow *rows, size_t n, Table **ret);
+/* An array of objects {unit, type, slice, profile, rule, cgroup_id, state, last_action,
+ * last_reason, memory_current, effective_memory_high} in the order given; empty strings are
+ * null, numbers are numbers, UINT64_MAX and everything a row without state lacks is null. */
 int unit_rows_to_json(const UnitRow *rows, size_t n, json_object **ret);
+
+/* Bytes with a binary suffix and one decimal, as systemctl status shows memory: "100B",
+ * "4.0K", "1.5G". */
+char *format_bytes(char *buf, size_t size, uint64_t bytes);
 
 /* The properties Version, ManagedUnits and ConfigErrors. */
 typedef struct ManagerStatus {

@@ -5,9 +5,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bpf-memcg.h"
 #include "bus-util.h"
 #include "config.h"
 #include "dbus-manager.h"
+#include "dbus-unit.h"
 #include "log.h"
 #include "strv.h"
 #include "unit.h"
@@ -55,6 +57,20 @@ static int property_get_config_errors(sd_bus *bus, const char *path, const char 
         return sd_bus_message_append(reply, "u", (uint32_t) MIN(m->n_config_errors, UINT32_MAX));
 }
 
+/* What the running kernel offers that the daemon uses: "memcg-observe", "memcg-bpf-ops",
+ * "memcg-kfuncs", "psi" (bpf-memcg.c); absent ones are not listed, the journal says why. */
+static int property_get_features(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = memcg_features_to_strv(memcg_bpf_features(m->bpf), &l);
+        if (r < 0)
+                return r;
+        return sd_bus_message_append_strv(reply, l);
+}
+
 typedef struct ListContext {
         sd_bus_message *reply;
         int error;
@@ -88,6 +104,74 @@ static int method_list_units(sd_bus_message *msg, void *userdata, sd_bus_error *
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+static void append_unit_state(TrackedUnit *u, void *userdata) {
+        ListContext *c = userdata;
+
+        if (!u->managed || c->error < 0)
+                return;
+        /* The same values as the unit object's State, LastAction, MemoryCurrent,
+         * EffectiveMemoryHigh and LastReason: one call for a whole listing. */
+        c->error = sd_bus_message_append(c->reply, "(ssstts)", u->name, strempty(mem_state_to_string(u->mem.state)),
+                                         strempty(mem_action_to_string(u->last_action)),
+                                         u->mem.sample.valid ? u->mem.sample.current : UINT64_MAX,
+                                         u->mem.effective_high == 0 ? UINT64_MAX : u->mem.effective_high,
+                                         strempty(u->last_reason));
+}
+
+static int method_list_unit_states(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        ListContext c = {};
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(ssstts)");
+        if (r < 0)
+                return r;
+        c.reply = reply;
+        manager_foreach_unit(userdata, append_unit_state, &c);
+        if (c.error < 0)
+                return c.error;
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* A valid unit name the daemon manages, else the error for the caller (InvalidArgs or
+ * UnitNotManaged): the API never acts on, or tells about, units outside the managed slices. */
+static int get_managed_unit(Manager *m, const char *name, TrackedUnit **ret, sd_bus_error *error) {
+        TrackedUnit *u;
+
+        if (!unit_name_is_valid(name))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "'%.64s%s' is not a valid unit name.",
+                                         name, strlen(name) > 64 ? "..." : "");
+        u = manager_get_unit(m, name);
+        if (!u || !u->managed)
+                return sd_bus_error_setf(error, BUS_ERROR_UNIT_NOT_MANAGED, "%s is not managed by agentcgroupd.", name);
+        *ret = u;
+        return 0;
+}
+
+static int method_get_unit(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(freep) char *path = NULL;
+        const char *name;
+        TrackedUnit *u;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        r = get_managed_unit(userdata, name, &u, error);
+        if (r < 0)
+                return r;
+        path = bus_unit_path(u->name);
+        if (!path)
+                return -ENOMEM;
+        return sd_bus_reply_method_return(msg, "o", path);
 }
 
 static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -179,9 +263,9 @@ static int method_unit_action(sd_bus_message *msg, Manager *m, sd_bus_error *err
                                          unit, strlen(unit) > 64 ? "..." : "");
         if (with_signal && (signo <= 0 || signo >= _NSIG))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%" PRIi32 " is not a signal number.", signo);
-        u = manager_get_unit(m, unit);
-        if (!u || !u->managed)
-                return sd_bus_error_setf(error, BUS_ERROR_UNIT_NOT_MANAGED, "%s is not managed by agentcgroupd.", unit);
+        r = get_managed_unit(m, unit, &u, error);
+        if (r < 0)
+                return r;
 
         log_unit_info(u->name, "%s requested over D-Bus.", systemd_method);
         return forward_to_systemd(m, msg, systemd_method, u->name, signo);
@@ -206,10 +290,19 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("ManagedUnits", "u", property_get_managed_units, 0, 0),
         SD_BUS_PROPERTY("ConfigErrors", "u", property_get_config_errors, 0, 0),
+        SD_BUS_PROPERTY("Features", "as", property_get_features, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_METHOD_WITH_ARGS("ListUnits",
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("a(ssssst)", units),
                                 method_list_units, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListUnitStates",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(ssstts)", units),
+                                method_list_unit_states, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetUnit",
+                                SD_BUS_ARGS("s", name),
+                                SD_BUS_RESULT("o", path),
+                                method_get_unit, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Reload",
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("as", errors),
@@ -226,6 +319,9 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("s", unit, "i", signal),
                                 SD_BUS_NO_RESULT,
                                 method_kill_unit, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_ARGS("UnitStateChanged",
+                                SD_BUS_ARGS("s", unit, "o", path, "s", state, "s", action, "s", reason),
+                                0),
         SD_BUS_VTABLE_END
 };
 

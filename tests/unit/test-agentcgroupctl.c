@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -271,7 +272,7 @@ TEST(usage_errors) {
                 const char *args[4];
                 const char *needle;
         } cases[] = {
-                { { NULL },                                 "Missing command; expected one of: verify, cat-config, profiles, rules, list, status, reload" },
+                { { NULL },                                 "Missing command; expected one of: verify, cat-config, profiles, rules, list, status, show, reload" },
                 { { "frobnicate" },                         "Unknown command 'frobnicate'" },
                 { { "verify", "--bogus" },                  "unrecognized option '--bogus'" },
                 { { "verify", "-x" },                       "invalid option -- 'x'" },
@@ -301,6 +302,18 @@ TEST(usage_errors) {
                 { { "freeze", "--signal=KILL", "x.scope" }, "--signal does not apply to 'freeze'" },
                 { { "thaw", "--json", "x.scope" },          "--json does not apply to 'thaw'" },
                 { { "freeze", "--root=/", "x.scope" },      "--root does not apply to 'freeze'" },
+                { { "show" },                               "'show' needs a unit" },
+                { { "show", "a.scope", "b.scope" },         "'show' takes one unit, got 'b.scope' too" },
+                { { "show", "--root=/", "x.scope" },        "--root does not apply to 'show'" },
+                { { "show", "--no-legend", "x.scope" },     "--no-legend does not apply to 'show'" },
+                { { "list", "--property=State" },           "--property does not apply to 'list'" },
+                { { "status", "-p", "State" },              "--property does not apply to 'status'" },
+                { { "list", "--value" },                    "--value does not apply to 'list'" },
+                { { "show", "--value", "--json", "x" },     "--value does not apply with --json" },
+                { { "show", "--property=", "x.scope" },     "--property=: expected property names separated by commas" },
+                { { "show", "-p", "State,,Id", "x.scope" }, "--property=State,,Id: expected property names" },
+                { { "show", "-p", "State," , "x.scope" },   "--property=State,: expected property names" },
+                { { "show", "x.scope", "--property" },      "option '--property' requires an argument" },
         };
         Run r;
 
@@ -350,6 +363,9 @@ TEST(help_and_version) {
         ASSERT_HAS_LINE(r.out, "  thaw UNIT...");
         ASSERT_HAS_LINE(r.out, "  kill UNIT...");
         ASSERT_HAS_LINE(r.out, "  -s --signal=SIG");
+        ASSERT_HAS_LINE(r.out, "  show UNIT");
+        ASSERT_HAS_LINE(r.out, "  -p --property=NAME,...");
+        ASSERT_HAS_LINE(r.out, "     --value");
         ASSERT_HAS_LINE(r.out, "     --no-pager");
         run_done(&r);
 
@@ -608,13 +624,52 @@ static bool bus_start(void) {
 
 /* ---- a stand-in for agentcgroupd: org.agentcgroup1.Manager with canned answers ---- */
 
-typedef enum FakeReload { RELOAD_OK, RELOAD_REJECT, RELOAD_DENY } FakeReload;
+/* How the stand-in answers: Reload() accepts, rejects or denies; OLD_API is a daemon from before
+ * ListUnitStates() and GetUnit() (UnknownMethod), otherwise like RELOAD_OK. */
+typedef enum FakeReload { RELOAD_OK, RELOAD_REJECT, RELOAD_DENY, OLD_API } FakeReload;
 
 static int fake_list_units(sd_bus_message *m, void *userdata, sd_bus_error *e) {
         return sd_bus_reply_method_return(m, "a(ssssst)", 3,
                 "tool-42.scope", "scope", "agent-s1.slice", "tool-burst", "", (uint64_t) 4242,
                 "agent-s1.slice", "slice", "agent.slice", "session", "session-slices", (uint64_t) 17,
                 "odd.service", "service", "agent-s1.slice", "", "", (uint64_t) 99);
+}
+
+/* States for two of the three units of ListUnits(), and one it does not list (a unit that
+ * came between the calls): odd.service went away in between. */
+static int fake_list_unit_states(sd_bus_message *m, void *userdata, sd_bus_error *e) {
+        if (*(FakeReload *) userdata == OLD_API)
+                return sd_bus_error_set(e, SD_BUS_ERROR_UNKNOWN_METHOD,
+                                        "Unknown method ListUnitStates or interface org.agentcgroup1.Manager.");
+        return sd_bus_reply_method_return(m, "a(ssstts)", 3,
+                "new.scope", "running", "none", (uint64_t) 1, UINT64_MAX, "",
+                "tool-42.scope", "throttled", "throttle", (uint64_t) 1610612736, (uint64_t) 1073741824,
+                "burst credit used up",
+                "agent-s1.slice", "running", "none", UINT64_MAX, UINT64_MAX, "");
+}
+
+#define FAKE_UNIT_PATH "/org/agentcgroup1/unit/tool_2d42_2escope"
+
+/* tool-42.scope has an object; gone.scope is given a path without one (it went away between
+ * GetUnit() and GetAll()); bad/name is not a unit name; the rest are not managed. */
+static int fake_get_unit(sd_bus_message *m, void *userdata, sd_bus_error *e) {
+        const char *unit;
+        int r;
+
+        if (*(FakeReload *) userdata == OLD_API)
+                return sd_bus_error_set(e, SD_BUS_ERROR_UNKNOWN_METHOD,
+                                        "Unknown method GetUnit or interface org.agentcgroup1.Manager.");
+        r = sd_bus_message_read(m, "s", &unit);
+        if (r < 0)
+                return r;
+        if (streq(unit, "tool-42.scope"))
+                return sd_bus_reply_method_return(m, "o", FAKE_UNIT_PATH);
+        if (streq(unit, "gone.scope"))
+                return sd_bus_reply_method_return(m, "o", "/org/agentcgroup1/unit/gone_2escope");
+        if (streq(unit, "bad/name"))
+                return sd_bus_error_setf(e, SD_BUS_ERROR_INVALID_ARGS, "'%s' is not a valid unit name.", unit);
+        return sd_bus_error_setf(e, "org.agentcgroup1.Error.UnitNotManaged", "%s is not managed by agentcgroupd.",
+                                 unit);
 }
 
 static int fake_reload(sd_bus_message *m, void *userdata, sd_bus_error *e) {
@@ -675,10 +730,76 @@ static const sd_bus_vtable fake_vtable[] = {
         SD_BUS_PROPERTY("ManagedUnits", "u", fake_get_u, 0, 0),
         SD_BUS_PROPERTY("ConfigErrors", "u", fake_get_u, 0, 0),
         SD_BUS_METHOD("ListUnits", "", "a(ssssst)", fake_list_units, 0),
+        SD_BUS_METHOD("ListUnitStates", "", "a(ssstts)", fake_list_unit_states, 0),
+        SD_BUS_METHOD("GetUnit", "s", "o", fake_get_unit, 0),
         SD_BUS_METHOD("Reload", "", "as", fake_reload, 0),
         SD_BUS_METHOD("FreezeUnit", "s", "", fake_unit_action, 0),
         SD_BUS_METHOD("ThawUnit", "s", "", fake_unit_action, 0),
         SD_BUS_METHOD("KillUnit", "si", "", fake_unit_action, 0),
+        SD_BUS_VTABLE_END
+};
+
+/* The unit object of tool-42.scope, with the daemon's properties in its order. */
+typedef struct FakeUnit {
+        const char *id, *type, *slice, *cgroup;
+        uint64_t cgroup_id;
+        const char *profile, *rule, *class, *state;
+        uint64_t current, high;
+        double stall;
+        uint64_t throttles, freezes, thaws, kills, oom_kills, frozen_usec;
+        const char *action, *reason;
+        uint64_t action_usec;
+} FakeUnit;
+
+static const FakeUnit fake_unit = {
+        "tool-42.scope", "scope", "agent-s1.slice", "/agent.slice/agent-s1.slice/tool-42.scope", 4242,
+        "tool-burst", "", "tool-burst", "throttled",
+        1610612736, UINT64_MAX, 12.5,
+        3, 1, 1, 0, 0, 61500000,
+        "throttle", "burst credit used up", 1700000000000000,
+};
+
+static int fake_get_s(sd_bus *b, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
+                      void *userdata, sd_bus_error *e) {
+        return sd_bus_message_append(reply, "s", *(const char **) userdata);
+}
+
+static int fake_get_t(sd_bus *b, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
+                      void *userdata, sd_bus_error *e) {
+        return sd_bus_message_append(reply, "t", *(const uint64_t *) userdata);
+}
+
+static int fake_get_d(sd_bus *b, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
+                      void *userdata, sd_bus_error *e) {
+        return sd_bus_message_append(reply, "d", *(const double *) userdata);
+}
+
+#define FAKE_S(name, field) SD_BUS_PROPERTY(name, "s", fake_get_s, offsetof(FakeUnit, field), 0)
+#define FAKE_T(name, field) SD_BUS_PROPERTY(name, "t", fake_get_t, offsetof(FakeUnit, field), 0)
+
+static const sd_bus_vtable fake_unit_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        FAKE_S("Id", id),
+        FAKE_S("Type", type),
+        FAKE_S("Slice", slice),
+        FAKE_S("ControlGroup", cgroup),
+        FAKE_T("ControlGroupId", cgroup_id),
+        FAKE_S("Profile", profile),
+        FAKE_S("Rule", rule),
+        FAKE_S("Class", class),
+        FAKE_S("State", state),
+        FAKE_T("MemoryCurrent", current),
+        FAKE_T("EffectiveMemoryHigh", high),
+        SD_BUS_PROPERTY("StallPercent", "d", fake_get_d, offsetof(FakeUnit, stall), 0),
+        FAKE_T("ThrottleCount", throttles),
+        FAKE_T("FreezeCount", freezes),
+        FAKE_T("ThawCount", thaws),
+        FAKE_T("KillCount", kills),
+        FAKE_T("OOMKillCount", oom_kills),
+        FAKE_T("FrozenUSec", frozen_usec),
+        FAKE_S("LastAction", action),
+        FAKE_S("LastReason", reason),
+        FAKE_T("LastActionTimestamp", action_usec),
         SD_BUS_VTABLE_END
 };
 
@@ -704,6 +825,9 @@ static pid_t fake_daemon_start(FakeReload mode) {
                 if (r >= 0)
                         r = sd_bus_add_object_vtable(bus, NULL, "/org/agentcgroup1", "org.agentcgroup1.Manager",
                                                      fake_vtable, &m);
+                if (r >= 0 && mode != OLD_API)
+                        r = sd_bus_add_object_vtable(bus, NULL, FAKE_UNIT_PATH, "org.agentcgroup1.Unit",
+                                                     fake_unit_vtable, (void *) &fake_unit);
                 if (r >= 0)
                         r = sd_bus_request_name(bus, "org.agentcgroup1", 0);
                 if (r < 0) {
@@ -749,6 +873,12 @@ TEST(bus_daemon_not_running) {
                         run_done(&r);
                 }
 
+        r = run("show", "tool-42.scope", NULL);
+        ASSERT_EQ(r.status, 3);
+        ASSERT_TEXT_EQ(r.out, "");
+        ASSERT_TEXT_EQ(r.err, "agentcgroupd is not running (no org.agentcgroup1 on the system bus)\n");
+        run_done(&r);
+
         /* A unit command names each unit, and still tries the others. */
         r = run("freeze", "a.scope", "b.scope", NULL);
         ASSERT_EQ(r.status, 3);
@@ -770,10 +900,10 @@ static void check_list_and_status(void) {
         ASSERT_EQ(r.status, 0);
         ASSERT_TEXT_EQ(r.err, "");
         ASSERT_TEXT_EQ(r.out,
-                       "UNIT            TYPE     SLICE           PROFILE     RULE            CGROUP-ID\n"
-                       "agent-s1.slice  slice    agent.slice     session     session-slices  17\n"
-                       "odd.service     service  agent-s1.slice  -           -               99\n"
-                       "tool-42.scope   scope    agent-s1.slice  tool-burst  (default)       4242\n"
+                       "UNIT            TYPE     SLICE           PROFILE     RULE            CGROUP-ID  STATE      MEMORY\n"
+                       "agent-s1.slice  slice    agent.slice     session     session-slices  17         running    -\n"
+                       "odd.service     service  agent-s1.slice  -           -               99         -          -\n"
+                       "tool-42.scope   scope    agent-s1.slice  tool-burst  (default)       4242       throttled  1.5G\n"
                        "\n"
                        "3 managed unit(s).\n");
         run_done(&r);
@@ -794,6 +924,18 @@ static void check_list_and_status(void) {
         ASSERT_NULL(member(a, 2, "rule"));
         ASSERT_NULL(member(a, 1, "profile"));
         ASSERT_STREQ(member(a, 2, "cgroup_id"), "4242");
+        ASSERT_STREQ(member(a, 2, "state"), "throttled");
+        ASSERT_STREQ(member(a, 2, "last_action"), "throttle");
+        ASSERT_STREQ(member(a, 2, "last_reason"), "burst credit used up");
+        ASSERT_STREQ(member(a, 2, "memory_current"), "1610612736");
+        ASSERT_STREQ(member(a, 2, "effective_memory_high"), "1073741824");
+        ASSERT_STREQ(member(a, 0, "state"), "running");
+        ASSERT_STREQ(member(a, 0, "last_action"), "none");
+        ASSERT_NULL(member(a, 0, "last_reason"));
+        ASSERT_NULL(member(a, 0, "memory_current"));
+        ASSERT_NULL(member(a, 0, "effective_memory_high"));
+        ASSERT_NULL(member(a, 1, "state"));
+        ASSERT_NULL(member(a, 1, "memory_current"));
         run_done(&r);
 
         r = run("status", NULL);
@@ -849,6 +991,162 @@ TEST(bus_list_status_reload) {
         run_done(&r);
         fake_daemon_stop(fake);
 
+        bus_stop();
+        tree_cleanup();
+}
+
+/* show: every property of the unit object, in the daemon's order, systemctl show style. */
+TEST(bus_show) {
+        _cleanup_(json_object_putp) json_object *o = NULL, *two = NULL;
+        json_object *v;
+        pid_t fake;
+        Run r;
+
+        tree_setup();
+        if (!bus_start()) {
+                tree_cleanup();
+                return;
+        }
+        fake = fake_daemon_start(RELOAD_OK);
+        /* Timestamps are local time. */
+        ASSERT_OK(setenv("TZ", "UTC", 1));
+
+        r = run("show", "tool-42.scope", NULL);
+        ASSERT_TEXT_EQ(r.err, "");
+        ASSERT_TEXT_EQ(r.out,
+                       "Id=tool-42.scope\n"
+                       "Type=scope\n"
+                       "Slice=agent-s1.slice\n"
+                       "ControlGroup=/agent.slice/agent-s1.slice/tool-42.scope\n"
+                       "ControlGroupId=4242\n"
+                       "Profile=tool-burst\n"
+                       "Rule=\n"
+                       "Class=tool-burst\n"
+                       "State=throttled\n"
+                       "MemoryCurrent=1610612736\n"
+                       "EffectiveMemoryHigh=[not set]\n"
+                       "StallPercent=12.5\n"
+                       "ThrottleCount=3\n"
+                       "FreezeCount=1\n"
+                       "ThawCount=1\n"
+                       "KillCount=0\n"
+                       "OOMKillCount=0\n"
+                       "FrozenUSec=1min 1s 500ms\n"
+                       "LastAction=throttle\n"
+                       "LastReason=burst credit used up\n"
+                       "LastActionTimestamp=Tue 2023-11-14 22:13:20 UTC\n");
+        ASSERT_EQ(r.status, 0);
+        run_done(&r);
+
+        /* -p: repeatable, comma-separated, printed in the daemon's order; --value: values only. */
+        r = run("show", "-p", "LastReason,MemoryCurrent", "tool-42.scope", "--property=State", NULL);
+        ASSERT_TEXT_EQ(r.err, "");
+        ASSERT_TEXT_EQ(r.out, "State=throttled\nMemoryCurrent=1610612736\nLastReason=burst credit used up\n");
+        ASSERT_EQ(r.status, 0);
+        run_done(&r);
+        r = run("show", "--value", "-p", "State", "tool-42.scope", NULL);
+        ASSERT_TEXT_EQ(r.out, "throttled\n");
+        ASSERT_EQ(r.status, 0);
+        run_done(&r);
+
+        r = run("show", "--json=short", "tool-42.scope", NULL);
+        ASSERT_EQ(r.status, 0);
+        o = json_tokener_parse(r.out);
+        ASSERT_NOT_NULL(o);
+        ASSERT_EQ(json_object_object_length(o), 21);
+        ASSERT_TRUE(json_object_object_get_ex(o, "Id", &v));
+        ASSERT_STREQ(json_object_get_string(v), "tool-42.scope");
+        ASSERT_TRUE(json_object_object_get_ex(o, "MemoryCurrent", &v));
+        ASSERT_EQ(json_object_get_type(v), json_type_int);
+        ASSERT_U64_EQ(json_object_get_uint64(v), 1610612736);
+        /* Not set, and empty strings: null. */
+        ASSERT_TRUE(json_object_object_get_ex(o, "EffectiveMemoryHigh", &v));
+        ASSERT_NULL(v);
+        ASSERT_TRUE(json_object_object_get_ex(o, "Rule", &v));
+        ASSERT_NULL(v);
+        ASSERT_TRUE(json_object_object_get_ex(o, "StallPercent", &v));
+        ASSERT_EQ(json_object_get_type(v), json_type_double);
+        ASSERT_TRUE(json_object_get_double(v) == 12.5);
+        ASSERT_TRUE(json_object_object_get_ex(o, "LastActionTimestamp", &v));
+        ASSERT_U64_EQ(json_object_get_uint64(v), 1700000000000000);
+        ASSERT_TRUE(json_object_object_get_ex(o, "FrozenUSec", &v));
+        ASSERT_U64_EQ(json_object_get_uint64(v), 61500000);
+        run_done(&r);
+        r = run("show", "--json=short", "-p", "State,Id", "tool-42.scope", NULL);
+        ASSERT_EQ(r.status, 0);
+        two = json_tokener_parse(r.out);
+        ASSERT_NOT_NULL(two);
+        ASSERT_EQ(json_object_object_length(two), 2);
+        ASSERT_TRUE(json_object_object_get_ex(two, "State", &v));
+        ASSERT_STREQ(json_object_get_string(v), "throttled");
+        run_done(&r);
+
+        /* Failures, each with the unit named and its exit status. */
+        r = run("show", "other.scope", NULL);
+        ASSERT_TEXT_EQ(r.err, "show other.scope: other.scope is not managed by agentcgroupd.\n");
+        ASSERT_TEXT_EQ(r.out, "");
+        ASSERT_EQ(r.status, 5);
+        run_done(&r);
+        r = run("show", "gone.scope", NULL);
+        ASSERT_TEXT_EQ(r.err, "show gone.scope: gone.scope is no longer managed by agentcgroupd.\n");
+        ASSERT_EQ(r.status, 5);
+        run_done(&r);
+        r = run("show", "bad/name", NULL);
+        ASSERT_TEXT_EQ(r.err, "show bad/name: 'bad/name' is not a valid unit name.\n");
+        ASSERT_EQ(r.status, 1);
+        run_done(&r);
+        r = run("show", "-p", "State,Bogus", "tool-42.scope", NULL);
+        ASSERT_TEXT_EQ(r.err, "show tool-42.scope: agentcgroupd reports no property 'Bogus'.\n");
+        ASSERT_TEXT_EQ(r.out, "");
+        ASSERT_EQ(r.status, 1);
+        run_done(&r);
+
+        ASSERT_OK(unsetenv("TZ"));
+        fake_daemon_stop(fake);
+        bus_stop();
+        tree_cleanup();
+}
+
+/* A daemon from before ListUnitStates() and GetUnit(): list still works, without states; show
+ * says why it cannot. */
+TEST(bus_old_daemon) {
+        _cleanup_(json_object_putp) json_object *a = NULL;
+        pid_t fake;
+        Run r;
+
+        tree_setup();
+        if (!bus_start()) {
+                tree_cleanup();
+                return;
+        }
+        fake = fake_daemon_start(OLD_API);
+
+        r = run("list", NULL);
+        ASSERT_TEXT_EQ(r.err, "");
+        ASSERT_TEXT_EQ(r.out,
+                       "UNIT            TYPE     SLICE           PROFILE     RULE            CGROUP-ID  STATE  MEMORY\n"
+                       "agent-s1.slice  slice    agent.slice     session     session-slices  17         -      -\n"
+                       "odd.service     service  agent-s1.slice  -           -               99         -      -\n"
+                       "tool-42.scope   scope    agent-s1.slice  tool-burst  (default)       4242       -      -\n"
+                       "\n"
+                       "3 managed unit(s).\n");
+        ASSERT_EQ(r.status, 0);
+        run_done(&r);
+        r = run("list", "--json=short", NULL);
+        ASSERT_EQ(r.status, 0);
+        a = parse_array(r.out, 3);
+        ASSERT_STREQ(member(a, 2, "profile"), "tool-burst");
+        ASSERT_NULL(member(a, 2, "state"));
+        ASSERT_NULL(member(a, 2, "memory_current"));
+        run_done(&r);
+
+        r = run("show", "tool-42.scope", NULL);
+        ASSERT_TEXT_EQ(r.err, "show tool-42.scope: agentcgroupd has no GetUnit(): is it an older version than agentcgroupctl?\n");
+        ASSERT_TEXT_EQ(r.out, "");
+        ASSERT_EQ(r.status, 1);
+        run_done(&r);
+
+        fake_daemon_stop(fake);
         bus_stop();
         tree_cleanup();
 }
