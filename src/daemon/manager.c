@@ -9,6 +9,7 @@
 #include "bpf-memcg.h"
 #include "bus-util.h"
 #include "dbus-manager.h"
+#include "dbus-unit.h"
 #include "cgroup-util.h"
 #include "conf-files.h"
 #include "log.h"
@@ -221,6 +222,8 @@ void manager_query_done(Manager *m) {
 }
 
 void manager_unit_changed(TrackedUnit *u) {
+        bus_unit_send_changed(u);
+        bus_unit_send_state_changed(u);
         manager_update_status(u->manager);
 }
 
@@ -457,6 +460,9 @@ int manager_start(Manager *m) {
         r = bus_manager_add_objects(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the D-Bus objects: %m");
+        r = bus_unit_add_objects(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the D-Bus unit objects: %m");
         r = sd_bus_request_name_async(m->bus, NULL, "org.agentcgroup1", 0, NULL, NULL);
         if (r < 0)
                 log_warning_errno(r, "Failed to request the bus name org.agentcgroup1: %m");

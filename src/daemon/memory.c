@@ -262,11 +262,8 @@ static int mem_call_done(sd_bus_message *reply, void *userdata, sd_bus_error *re
                 case MEM_OP_FREEZE:
                         log_unit_warning(u->name, "FreezeUnit failed: %s", e->message);
                         frozen_record_remove(u->manager, u->name);
-                        if (u->mem.state == MEM_STATE_FROZEN) {
-                                u->mem.state = MEM_STATE_THROTTLED;
-                                u->mem.n_frozen--;
-                                u->mem.last_thaw_usec = now_usec(CLOCK_MONOTONIC);
-                        }
+                        if (mem_unit_action_failed(&u->mem, MEM_ACTION_FREEZE, now_usec(CLOCK_MONOTONIC)))
+                                manager_unit_changed(u);
                         break;
                 case MEM_OP_THAW:
                         log_unit_error(u->name, "ThawUnit failed: %s", e->message);
@@ -275,10 +272,8 @@ static int mem_call_done(sd_bus_message *reply, void *userdata, sd_bus_error *re
                         break;
                 case MEM_OP_KILL:
                         log_unit_warning(u->name, "KillUnit failed: %s", e->message);
-                        if (u->mem.state == MEM_STATE_KILLED) {
-                                u->mem.state = MEM_STATE_THROTTLED;
-                                u->mem.n_killed--;
-                        }
+                        if (mem_unit_action_failed(&u->mem, MEM_ACTION_KILL, now_usec(CLOCK_MONOTONIC)))
+                                manager_unit_changed(u);
                         break;
                 default:
                         log_unit_warning(u->name, "Setting MemoryHigh= failed: %s", e->message);

@@ -511,13 +511,17 @@ bool mem_policy_evaluate(MemUnit **units, size_t n, const MemDomain *domain, con
         return busy;
 }
 
-void mem_unit_action_failed(MemUnit *u, uint64_t now) {
-        if (u->decision.freeze && u->state == MEM_STATE_FROZEN) {
+bool mem_unit_action_failed(MemUnit *u, MemAction a, uint64_t now) {
+        if (a == MEM_ACTION_FREEZE && u->state == MEM_STATE_FROZEN) {
                 u->state = MEM_STATE_THROTTLED;
                 u->n_frozen--;
-                u->last_thaw_usec = now; /* do not retry at once */
-        } else if (u->decision.kill && u->state == MEM_STATE_KILLED) {
+                u->last_thaw_usec = now; /* not retried before FreezeIntervalSec= */
+                return true;
+        }
+        if (a == MEM_ACTION_KILL && u->state == MEM_STATE_KILLED) {
                 u->state = MEM_STATE_THROTTLED;
                 u->n_killed--;
+                return true;
         }
+        return false;
 }

@@ -139,6 +139,6 @@ uint64_t mem_throttle_high(const MemParams *p, uint64_t current, uint64_t soft);
 bool mem_policy_evaluate(MemUnit **units, size_t n, const MemDomain *domain, const MemSettings *settings,
                          uint64_t now);
 
-/* What a unit's last decision did, applied to its state after the caller carried it out:
- * e.g. a failed FreezeUnit leaves it THROTTLED. */
-void mem_unit_action_failed(MemUnit *u, uint64_t now);
+/* Undoes the state change of an action that could not be carried out (a failed FreezeUnit
+ * leaves the unit THROTTLED). Returns true when the state changed. */
+bool mem_unit_action_failed(MemUnit *u, MemAction a, uint64_t now);

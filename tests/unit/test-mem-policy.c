@@ -504,7 +504,8 @@ TEST(failed_freeze_is_undone) {
                 stall(&hi, 100 * MS, 3000);
                 step(units, 2, &d, &now, 100 * MS);
         }
-        mem_unit_action_failed(&lo, now);
+        ASSERT_TRUE(mem_unit_action_failed(&lo, MEM_ACTION_FREEZE, now));
+        ASSERT_FALSE(mem_unit_action_failed(&lo, MEM_ACTION_FREEZE, now));
         ASSERT_EQ(lo.state, MEM_STATE_THROTTLED);
         ASSERT_EQ(lo.n_frozen, 0);
         /* Not retried at once: FreezeIntervalSec= applies. */

@@ -50,3 +50,13 @@ rm -f "$DROPIN_DIR/90-bad.conf"
 systemctl reload agentcgroupd.service
 assert_eq "u 0" "$(busctl get-property "${bus[@]}" ConfigErrors)" "ConfigErrors after a good reload"
 assert_daemon_healthy
+
+# Features: what the kernel offers and the daemon uses. The test kernel has the fentry target and
+# PSI, and no memcg_bpf_ops (an unmerged RFC): absent, with the reason in the journal.
+feat=$(busctl get-property "${bus[@]}" Features)
+log "Features: $feat"
+assert_contains "$feat" '"memcg-observe"'
+assert_contains "$feat" '"psi"'
+[[ $feat != *memcg-bpf-ops* ]] || fail "memcg-bpf-ops reported on a kernel without the struct"
+journalctl -b -u agentcgroupd.service --no-pager -q | grep -q "memcg-bpf-ops.*no struct memcg_bpf_ops" ||
+    fail "the journal does not say why memcg-bpf-ops is absent"
