@@ -140,8 +140,10 @@ uint64_t mem_throttle_high(const MemParams *p, uint64_t current, uint64_t soft) 
         /* Kernel: delay = 64 s * f^2 per batch. The bound gives f_max = sqrt(delay_max / 64 s). */
         f_max = sqrt((double) p->throttle_delay_max_usec / (64.0 * USEC_PER_SEC));
         over = (double) (current - soft) / (double) soft;
-        f = over < f_max ? over : f_max;
-        return (uint64_t) ((double) current / (1.0 + f));
+        if (over <= f_max)
+                return soft; /* within the bound: the kernel's own curve, exactly the soft limit */
+        f = f_max;
+        return MAX((uint64_t) ((double) current / (1.0 + f)), soft);
 }
 
 static uint64_t sub0(uint64_t a, uint64_t b) {
@@ -476,8 +478,13 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
         set_high(u, target);
         if (u->state == MEM_STATE_THROTTLED && !u->decision.thaw) {
                 enter(u, MEM_STATE_RUNNING, now);
-                decide(u, MEM_ACTION_RELAX, "memory.high back to %s: no shortage for %" PRIu64 " ms",
-                       target == UINT64_MAX ? "the profile's" : SZ(target), s->relax_usec / USEC_PER_MSEC);
+                if (u->cause[0])
+                        decide(u, MEM_ACTION_RELAX, "memory.high back to %s: no shortage for %" PRIu64 " ms",
+                               target == UINT64_MAX ? "the profile's" : SZ(target), s->relax_usec / USEC_PER_MSEC);
+                else
+                        decide(u, MEM_ACTION_RELAX, "memory.high back to %s: %s, within MemoryHigh=%s again",
+                               target == UINT64_MAX ? "the profile's" : SZ(target), SZ(cur), SZ(p->high));
+                u->cause[0] = 0;
         } else if (u->state == MEM_STATE_THROTTLED)
                 enter(u, MEM_STATE_RUNNING, now);
         else if (u->decision.set_high && u->decision.action == MEM_ACTION_NONE)

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The demo: agent sessions started the way agent runtimes start them, profiles applied by
-# agentcgroupd, a noisy tool call throttled by its profile and frozen through systemd, status.
+# agentcgroupd, a noisy tool call throttled by its profile, then squeezed, frozen and thawed by
+# the daemon while an interactive session bursts, status.
 # timeout: 600
 . /usr/lib/agentcgroup-tests/lib.sh
 . /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
@@ -51,19 +52,40 @@ sleep 3
 h2=$(cgroup_read noisy.scope memory.events | awk '$1=="high"{print $2}')
 echo "throttled: memory.high events went from $h1 to $h2 in 3 s"
 
-step "Freeze the noisy session through systemd (automatic freezing comes with memory enforcement)"
-echo "\$ systemctl freeze agent-batch7.slice"
-systemctl freeze agent-batch7.slice
-echo "FreezerState=$(unit_prop agent-batch7.slice FreezerState) cgroup.freeze=$(cgroup_read agent-batch7.slice cgroup.freeze)"
-u1=$(awk '/^usage_usec/{print $2}' "/sys/fs/cgroup$(unit_prop noisy.scope ControlGroup)/cpu.stat")
-sleep 2
-u2=$(awk '/^usage_usec/{print $2}' "/sys/fs/cgroup$(unit_prop noisy.scope ControlGroup)/cpu.stat")
-echo "CPU used by the frozen tool call in 2 s: $(( (u2 - u1) / 1000 )) ms"
-systemctl thaw agent-batch7.slice
-echo "thawed: FreezerState=$(unit_prop agent-batch7.slice FreezerState)"
+step "An interactive session bursts: agentcgroupd squeezes, freezes and thaws the noisy tool call"
+zram_swap_on 1G
+used=$(( $(cat /sys/fs/cgroup/agent.slice/memory.current) / 1048576 ))
+budget=$(( used + 350 ))
+echo "\$ systemctl set-property --runtime agent.slice MemoryMax=${budget}M   # ${used}M in use now; zram swap 1G"
+systemctl set-property --runtime agent.slice MemoryMax="${budget}M"
+cleanup_add "systemctl set-property --runtime agent.slice MemoryMax=infinity"
+echo "\$ systemd-run --scope --slice=agent-alice.slice -u runtime-burst <allocate 450M in 2 s, hold 5 s>"
+systemd-run --quiet --scope --slice=agent-alice.slice -u runtime-burst bash -c "$(declare -f memhog); memhog 25 450 0.05 5" &
+burst_pid=$!
+cleanup_add "systemctl stop runtime-burst.scope 2>/dev/null || true"
+last="" end=$(( SECONDS + 90 ))
+while (( SECONDS < end )); do
+    now="state=$(agentcgroupctl show noisy.scope -p State --value 2>/dev/null) FreezerState=$(unit_prop noisy.scope FreezerState) MemoryHigh=$(human "$(unit_prop noisy.scope MemoryHigh)")"
+    [[ $now != "$last" ]] && log "noisy.scope: $now"
+    last=$now
+    if ! kill -0 "$burst_pid" 2>/dev/null && [[ $now == *"state=running"* || $now == *"state=throttled FreezerState=running"* ]]; then
+        break
+    fi
+    sleep 0.2
+done
+wait "$burst_pid" && echo "runtime-burst.scope finished its burst (exit 0)"
+echo
+echo "\$ journalctl MESSAGE_ID=5c8e3db3390e46829501c4f08b6c5698   # the daemon's memory actions and why"
+journal_since MESSAGE_ID=5c8e3db3390e46829501c4f08b6c5698 | head -n 12
+echo
+echo "\$ agentcgroupctl show noisy.scope -p State,LastAction,ThrottleCount,FreezeCount,ThawCount,FrozenUSec"
+agentcgroupctl show noisy.scope -p State,LastAction,ThrottleCount,FreezeCount,ThawCount,FrozenUSec
 
 step "Status"
 systemctl status agentcgroupd.service --no-pager -n 0 | sed -n '1,6p'
+echo
+echo "\$ agentcgroupctl list"
+agentcgroupctl list --no-pager
 echo
 systemd-cgls --no-pager --xattr=no -u agent.slice | sed 's/^/  /' | head -n 30
 echo
