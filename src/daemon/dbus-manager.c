@@ -85,7 +85,9 @@ static void append_unit(TrackedUnit *u, void *userdata) {
                                          strempty(u->slice), strempty(u->profile), strempty(u->rule), u->cgroup_id);
 }
 
-static int method_list_units(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+/* Replies with an array of signature sig, one element per managed unit from append(). */
+static int reply_unit_array(sd_bus_message *msg, Manager *m, const char *sig,
+                            void (*append)(TrackedUnit *u, void *userdata)) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         ListContext c = {};
         int r;
@@ -93,17 +95,21 @@ static int method_list_units(sd_bus_message *msg, void *userdata, sd_bus_error *
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_open_container(reply, 'a', "(ssssst)");
+        r = sd_bus_message_open_container(reply, 'a', sig);
         if (r < 0)
                 return r;
         c.reply = reply;
-        manager_foreach_unit(userdata, append_unit, &c);
+        manager_foreach_unit(m, append, &c);
         if (c.error < 0)
                 return c.error;
         r = sd_bus_message_close_container(reply);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_list_units(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return reply_unit_array(msg, userdata, "(ssssst)", append_unit);
 }
 
 static void append_unit_state(TrackedUnit *u, void *userdata) {
@@ -121,24 +127,7 @@ static void append_unit_state(TrackedUnit *u, void *userdata) {
 }
 
 static int method_list_unit_states(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        ListContext c = {};
-        int r;
-
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "(ssstts)");
-        if (r < 0)
-                return r;
-        c.reply = reply;
-        manager_foreach_unit(userdata, append_unit_state, &c);
-        if (c.error < 0)
-                return c.error;
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return reply_unit_array(msg, userdata, "(ssstts)", append_unit_state);
 }
 
 /* A valid unit name the daemon manages, else the error for the caller (InvalidArgs or

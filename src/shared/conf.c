@@ -47,6 +47,19 @@ bool profile_name_is_valid(const char *name) {
         return true;
 }
 
+void memory_policy_spec_init(MemoryPolicySpec *m) {
+        *m = (MemoryPolicySpec) {
+                .burst_usec = USEC_UNSET,
+                .throttle_delay_max_usec = USEC_UNSET,
+                .freeze = -1,
+                .freeze_after_usec = USEC_UNSET,
+                .freeze_max_usec = USEC_UNSET,
+                .freeze_interval_usec = USEC_UNSET,
+                .kill = -1,
+                .kill_after_usec = USEC_UNSET,
+        };
+}
+
 static Profile *profile_free(Profile *p) {
         if (!p)
                 return NULL;
@@ -518,16 +531,7 @@ static int config_begin_section(Config *c, const char *section) {
                 if (!p)
                         return -ENOMEM;
                 p->class = _PROFILE_CLASS_INVALID;
-                p->mem = (MemoryPolicySpec) {
-                        .burst_usec = USEC_UNSET,
-                        .throttle_delay_max_usec = USEC_UNSET,
-                        .freeze = -1,
-                        .freeze_after_usec = USEC_UNSET,
-                        .freeze_max_usec = USEC_UNSET,
-                        .freeze_interval_usec = USEC_UNSET,
-                        .kill = -1,
-                        .kill_after_usec = USEC_UNSET,
-                };
+                memory_policy_spec_init(&p->mem);
                 p->name = strdup(name);
                 p->file = strdup(c->cur_file);
                 p->line = c->cur_line;

@@ -49,6 +49,9 @@ typedef struct MemoryPolicySpec {
         bool oom_score_adjust_set;
 } MemoryPolicySpec;
 
+/* Every field unset. */
+void memory_policy_spec_init(MemoryPolicySpec *m);
+
 typedef struct Profile {
         char *name;
         char *file; /* where the profile was first defined */

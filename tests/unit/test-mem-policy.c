@@ -103,9 +103,7 @@ TEST(class_defaults_order) {
         Profile pr = { .class = PROFILE_CLASS_INTERACTIVE };
         MemParams i, t, b;
 
-        pr.mem = (MemoryPolicySpec) { .burst_usec = USEC_UNSET, .throttle_delay_max_usec = USEC_UNSET,
-                                      .freeze = -1, .freeze_after_usec = USEC_UNSET, .freeze_max_usec = USEC_UNSET,
-                                      .freeze_interval_usec = USEC_UNSET, .kill = -1, .kill_after_usec = USEC_UNSET };
+        memory_policy_spec_init(&pr.mem);
         mem_params_from_profile(&pr, 0, &i);
         pr.class = PROFILE_CLASS_TOOL_BURST;
         mem_params_from_profile(&pr, 0, &t);
@@ -160,9 +158,7 @@ static MemSettings settings(void) {
 static void unit_init(MemUnit *u, const char *name, ProfileClass class, uint64_t current) {
         Profile pr = { .class = class };
 
-        pr.mem = (MemoryPolicySpec) { .burst_usec = USEC_UNSET, .throttle_delay_max_usec = USEC_UNSET,
-                                      .freeze = -1, .freeze_after_usec = USEC_UNSET, .freeze_max_usec = USEC_UNSET,
-                                      .freeze_interval_usec = USEC_UNSET, .kill = -1, .kill_after_usec = USEC_UNSET };
+        memory_policy_spec_init(&pr.mem);
         *u = (MemUnit) { .name = name };
         mem_params_from_profile(&pr, 0, &u->params);
         u->sample = (MemSample) { .valid = true, .current = current };
