@@ -126,3 +126,151 @@ daemon_unit_state() {   # UNIT
     [[ -n $path ]] || { echo "?"; return; }
     busctl get-property org.agentcgroup1 "$path" org.agentcgroup1.Unit State 2>/dev/null | sed -n 's/^s "\(.*\)"$/\1/p'
 }
+
+# ---- the three-tenants scenario (VM case 27, bench 20-memory-tenants) ----
+# HIGH replays a session that bursts to ~1.9 GB, LOW1 and LOW2 two smaller ones (started during
+# HIGH's burst), each in a scope of its own slice below agent.slice (MemoryMax=2000M).
+# Overridable:
+TRACES_DIR=${TRACES_DIR:-/usr/lib/agentcgroup-tests/traces}
+REPLAY=${REPLAY:-/usr/lib/agentcgroup-tests/bin/agent-replay}
+TENANT_TRACE_high=${TENANT_TRACE_high:-haiku__pre-commit__pre-commit-2524.trace}
+TENANT_TRACE_low1=${TENANT_TRACE_low1:-haiku__dask__dask-11628.trace}
+TENANT_TRACE_low2=${TENANT_TRACE_low2:-haiku__joke2k__faker-1520.trace}
+TENANT_SPEED=${TENANT_SPEED:-50}
+TENANT_BUDGET=${TENANT_BUDGET:-2000M}
+# The LOW tenants start once HIGH's scope holds TENANT_LOW_START_MB (memory.current, polled
+# every 50 ms): HIGH's burst (trace time 112-114 s, ~250 to ~1900 MiB) takes 10-15 s under TCG
+# (4 MiB allocations of 20-40 ms), the LOW tenants live 5-15 s; starting them at 1300 MiB
+# puts all three at their peak together. Started together (or at 700 MiB), the LOW tenants
+# were gone before HIGH reached its peak and nothing competed.
+TENANT_LOW_START_MB=${TENANT_LOW_START_MB:-1300}
+# The profiles of the agentcgroup arm (a drop-in; the tenants' scopes match by name).
+TENANT_PROFILES=${TENANT_PROFILES:-'
+[Profile:tenant-high]
+Class=interactive
+CPUWeight=1000
+[Profile:tenant-low]
+Class=background
+CPUWeight=20
+Kill=yes
+[Match:tenant-high]
+Type=scope
+Unit=tenant-high.scope
+Profile=tenant-high
+[Match:tenant-low]
+Type=scope
+Unit=tenant-low*.scope
+Profile=tenant-low'}
+MESSAGE_ID_MEMORY_ACTION=5c8e3db3390e46829501c4f08b6c5698
+
+# tenants_setup: checks the traces and the replayer, sets the budget, writes the profiles;
+# all undone when the case exits. The daemon is not started (tenants_run does, per run).
+tenants_setup() {
+    local n
+    [[ -x $REPLAY ]] || fail "$REPLAY missing (build with -Dinstall_tests=true)"
+    for n in high low1 low2; do
+        local v=TENANT_TRACE_$n
+        [[ -f $TRACES_DIR/${!v} ]] || skip "no trace ${!v} in $TRACES_DIR (run.sh --traces DIR)"
+    done
+    systemctl set-property --runtime agent.slice MemoryMax="$TENANT_BUDGET" || fail "set MemoryMax on agent.slice"
+    cleanup_add "systemctl set-property --runtime agent.slice MemoryMax=infinity"
+    dropin_write 50-tenants.conf "$TENANT_PROFILES"
+    cleanup_add daemon_stop
+    cleanup_add tenants_reset
+}
+
+# tenants_run ARM DIR [agent-replay options...]: one run. ARM: alone (HIGH only, no daemon),
+# none (all three, no daemon), agentcgroup (all three, daemon running with the profiles).
+# Writes DIR/<tenant>.json (missing if the whole scope was killed, the replayer's parent
+# with it), DIR/<tenant>.rc, DIR/actions.json (the daemon's memory actions, JSON lines),
+# DIR/oom.txt (the kernel's OOM kills: "<scope> <oom_score_adj>" per kill).
+tenants_run() {
+    local arm=$1 dir=$2 n cursor pids=() names=(high low1 low2) i rc
+    shift 2
+    [[ $arm == alone ]] && names=(high)
+    rm -rf "$dir"; mkdir -p "$dir"
+    tenants_reset
+    if [[ $arm == agentcgroup ]]; then
+        systemctl start agentcgroupd.service || fail "agentcgroupd did not start"
+    fi
+    journalctl --flush 2>/dev/null || true
+    cursor=$(journalctl -n 0 --show-cursor -q 2>/dev/null | sed -n 's/^-- cursor: //p')
+    # HIGH first; the LOW tenants once HIGH's scope holds TENANT_LOW_START_MB.
+    for n in "${names[@]}"; do
+        local t=TENANT_TRACE_$n
+        systemd-run --quiet --scope --slice="agent-$n.slice" -u "tenant-$n" \
+            "$REPLAY" --speed "$TENANT_SPEED" --label "$n" --json "$dir/$n.json" --progress "$@" "$TRACES_DIR/${!t}" \
+            >"$dir/$n.out" 2>&1 &
+        pids+=($!)
+        if [[ $n == high && $arm != alone ]]; then
+            local at="" cur t0=${EPOCHREALTIME/./}
+            local f=/sys/fs/cgroup/agent.slice/agent-high.slice/tenant-high.scope/memory.current
+            while kill -0 "${pids[0]}" 2>/dev/null && (( ${EPOCHREALTIME/./} - t0 < 180000000 )); do
+                cur=0; [[ -r $f ]] && read -r cur < "$f" 2>/dev/null
+                if (( (cur >> 20) >= TENANT_LOW_START_MB )); then
+                    local d=$(( ${EPOCHREALTIME/./} - t0 ))
+                    at="$((d / 1000000)).$((d / 100000 % 10)) $((cur >> 20))"
+                    break
+                fi
+                sleep 0.05
+            done
+            echo "${at:-none}" > "$dir/low_start_at"   # seconds after HIGH's start, HIGH's MiB then
+        fi
+    done
+    # Memory of the slice and the tenants, every 0.2 s (MiB): "<s> <agent.slice> <high> <low1> <low2>".
+    (
+        cg=/sys/fs/cgroup/agent.slice
+        while :; do
+            printf '%s' "$SECONDS"
+            for f in "$cg" "$cg"/agent-high.slice/tenant-high.scope "$cg"/agent-low1.slice/tenant-low1.scope \
+                     "$cg"/agent-low2.slice/tenant-low2.scope; do
+                v=0; [[ -r $f/memory.current ]] && read -r v < "$f/memory.current"
+                printf ' %d' $((v >> 20))
+            done
+            echo
+            sleep 0.2
+        done
+    ) > "$dir/mem.tsv" 2>/dev/null &
+    local sampler=$!
+    for i in "${!names[@]}"; do
+        rc=0; { wait "${pids[i]}"; } 2>/dev/null || rc=$?   # quiet: no "Killed" job notice
+        echo "$rc" > "$dir/${names[i]}.rc"
+    done
+    kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
+    if [[ $arm == agentcgroup ]]; then
+        sleep 0.5   # the daemon logs its last decisions
+        journalctl --flush 2>/dev/null || true
+        journalctl --no-pager -q -o json --after-cursor="$cursor" |
+            jq -c "select(.MESSAGE_ID == \"$MESSAGE_ID_MEMORY_ACTION\")" > "$dir/actions.json"
+        daemon_stop
+    else
+        journalctl --flush 2>/dev/null || true
+        : > "$dir/actions.json"
+    fi
+    # The kernel's OOM kills: which scope, and the victim's oom_score_adj.
+    journalctl --no-pager -q -k -o cat --after-cursor="$cursor" | awk '
+        /oom-kill:.*task_memcg=/ { m = $0; sub(/.*task_memcg=/, "", m); sub(/,.*/, "", m); sub(/.*\//, "", m); scope = m }
+        /Killed process/ { adj = $0; sub(/.*oom_score_adj:/, "", adj); sub(/[^-0-9].*/, "", adj); print (scope == "" ? "?" : scope), adj; scope = "" }
+    ' > "$dir/oom.txt"
+    tenants_reset
+}
+
+# tenants_reset: no tenant scope left, not even a failed one (an OOM-killed scope stays loaded
+# as failed, and systemd-run -u of the same name then fails).
+tenants_reset() {
+    local n
+    for n in high low1 low2; do
+        systemctl stop "tenant-$n.scope" 2>/dev/null || true
+        systemctl reset-failed "tenant-$n.scope" 2>/dev/null || true
+    done
+}
+
+# tenants_mem DIR: "slice_peak=MiB lows_at_peak=MiB" from the samples of tenants_run
+tenants_mem() {
+    awk '$2 > p { p = $2; l = $4 + $5 } END { printf "slice_peak=%d lows_at_peak=%d", p, l }' "$1/mem.tsv"
+}
+
+# tenant_end DIR TENANT: finished | killed | failed | gone (no results: the whole scope was killed)
+tenant_end() {
+    if [[ -s $1/$2.json ]]; then jq -r .end "$1/$2.json"; else echo gone; fi
+}

@@ -2,8 +2,11 @@
 # Boot the agentcgroup VM test bed once and run test cases in it.
 #
 # usage: run.sh [--destdir DIR] [--tests DIR_OR_FILE...] [--mem MB] [--timeout SECONDS]
-#               [--filter GLOB] [--log-dir DIR] [-v]
+#               [--filter GLOB] [--log-dir DIR] [--traces DIR | --no-traces] [-v]
 #   --destdir DIR   install tree (meson install --destdir DIR) copied over / of the VM
+#   --traces DIR    .trace files copied to /usr/lib/agentcgroup-tests/traces/ in the VM
+#                   (default: ../shared/traces beside the checkout, if it exists)
+#   --no-traces     copy no traces
 #   --tests ...     case directories (their *.sh) and/or case files; default tests/vm/cases
 #   --mem MB        VM memory (default 2048)
 #   --timeout S     limit for the whole VM run (default: the cases' timeouts + 120 s, >= 900)
@@ -21,7 +24,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 say()  { echo "vm: $*"; }
 die()  { echo "vm: error: $*" >&2; exit 2; }
 
-destdir="" mem=2048 total_timeout="" filter='*' log_dir="" verbose=0
+destdir="" mem=2048 total_timeout="" filter='*' log_dir="" verbose=0 traces=default
 tests=()
 while (($#)); do
     case $1 in
@@ -32,6 +35,8 @@ while (($#)); do
         --timeout) total_timeout=${2:?--timeout needs seconds}; shift 2 ;;
         --filter) filter=${2:?--filter needs a glob}; shift 2 ;;
         --log-dir) log_dir=${2:?--log-dir needs a directory}; shift 2 ;;
+        --traces) traces=${2:?--traces needs a directory}; shift 2 ;;
+        --no-traces) traces=""; shift ;;
         -v|--verbose) verbose=1; shift ;;
         -h|--help) sed -n '2,/^set -euo/{/^set/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
         *) die "unknown argument: $1 (see --help)" ;;
@@ -41,6 +46,14 @@ done
 [[ -z $total_timeout || $total_timeout =~ ^[0-9]+$ ]] || die "--timeout wants seconds"
 ((${#tests[@]})) || tests=("$here/cases")
 [[ -z $destdir || -d $destdir ]] || die "--destdir $destdir is not a directory"
+if [[ $traces == default ]]; then
+    # CI and the development machines have shared/ beside the checkout.
+    traces=$(cd "$here/../../.." && pwd)/shared/traces
+    [[ -d $traces ]] || traces=""
+elif [[ -n $traces ]]; then
+    [[ -d $traces ]] || die "--traces $traces is not a directory"
+    compgen -G "$traces/*.trace" >/dev/null || die "--traces $traces has no .trace files"
+fi
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (run tools/setup-host)"
 
 # ---- the cases, in the order the guest runs them (lexical, C locale) ----
@@ -118,6 +131,12 @@ mkdir -p "$tb/cases" "$stage/etc/systemd/system/multi-user.target.wants"
 for lib in "$here"/lib*.sh; do install -m 0644 "$lib" "$tb/$(basename "$lib")"; done
 install -m 0755 "$here/guest-runner.sh" "$tb/guest-runner.sh"
 for name in "${cases[@]}"; do install -m 0755 "${case_file[$name]}" "$tb/cases/$name.sh"; done
+if [[ -n $traces ]]; then
+    mkdir -p "$tb/traces"
+    for f in "$traces"/*.trace; do
+        if [[ -f $f ]]; then install -m 0644 "$f" "$tb/traces/"; fi
+    done
+fi
 printf 'FILTER=%q\nDEFAULT_TIMEOUT=300\n' "$filter" > "$tb/runner.conf"
 cat > "$stage/etc/systemd/system/agentcgroup-vmtest.service" <<'EOF'
 [Unit]

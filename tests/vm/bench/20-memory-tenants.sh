@@ -1,0 +1,194 @@
+#!/bin/bash
+# Three-tenants benchmark (the memory-enforcement issue's scenario; reports numbers, fails only
+# if it cannot measure). HIGH replays pre-commit-2524 (bursts to ~1.9 GB), LOW1 dask-11628 and
+# LOW2 faker-1520, at 50x, each in a scope of its own slice in agent.slice (MemoryMax=2000M);
+# the LOW tenants start during HIGH's burst (lib-agentcgroup.sh: TENANT_LOW_START_MB).
+# Arms, interleaved in each run: alone (HIGH only, no daemon), none (all three, no daemon),
+# agentcgroup (all three, daemon with the tenant profiles of lib-agentcgroup.sh). Modes: no
+# swap, and 1 GiB of zram swap (the tenants then write incompressible pages, --fill random).
+# Kernel command line: agentcgroup.bench_runs=N (default 10), agentcgroup.bench_swap=both|no|zram.
+# Output: a RUN line per run, RESULT summaries, RAW lines (HIGH's allocation latencies and
+# times of the runs where HIGH finished) for tools/bench's CDF plots.
+# timeout: 5400
+# mem: 3072
+. /usr/lib/agentcgroup-tests/lib.sh
+. /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
+
+# agent.slice gets 2000M: the VM needs room besides it (the root file system is in RAM).
+(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) >= 2800 * 1024 )) ||
+    skip "needs a VM with 3072 MB (run.sh --mem 3072), has $(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 )) MiB"
+
+N=$(sed -n 's/.*agentcgroup\.bench_runs=\([0-9]\+\).*/\1/p' /proc/cmdline)
+N=${N:-10}
+SWAP=$(sed -n 's/.*agentcgroup\.bench_swap=\([a-z]\+\).*/\1/p' /proc/cmdline)
+SWAP=${SWAP:-both}
+case $SWAP in
+    both) modes=(no zram) ;;
+    no) modes=(no) ;;
+    zram) modes=(zram) ;;
+    *) fail "agentcgroup.bench_swap=$SWAP: expected both, no or zram" ;;
+esac
+arms=(alone none agentcgroup)
+
+echo "RESULT vm kernel=$(uname -r) cpus=$(nproc) mem_mib=$(( $(awk '/MemTotal/{print $2}' /proc/meminfo) / 1024 )) systemd=$(systemctl --version | awk 'NR==1{print $2}')"
+echo "RESULT config runs=$N modes=${modes[*]} speed=$TENANT_SPEED budget=$TENANT_BUDGET high=$TENANT_TRACE_high low1=$TENANT_TRACE_low1 low2=$TENANT_TRACE_low2"
+tenants_setup
+echo "RESULT profiles $(grep -v '^[[:space:]]*$' <<<"$TENANT_PROFILES" | tr '\n' ' ')"
+out=/tmp/bench20
+rm -rf "$out"
+
+cat > /tmp/bench20.py <<'EOF'
+import json, os, statistics, sys
+
+def load(d):
+    r = {"dir": d}
+    for n in ("high", "low1", "low2"):
+        p = os.path.join(d, n + ".json")
+        r[n] = None
+        if os.path.exists(p) and os.path.getsize(p) > 0:
+            with open(p) as f:
+                r[n] = json.loads(f.read())
+        r[n + "_ran"] = os.path.exists(os.path.join(d, n + ".rc"))
+    r["actions"] = []
+    with open(os.path.join(d, "actions.json")) as f:
+        for line in f:
+            if line.strip():
+                r["actions"].append(json.loads(line))
+    with open(os.path.join(d, "oom.txt")) as f:
+        r["oom"] = [l.split() for l in f if l.strip()]
+    return r
+
+def end(r, n):
+    if not r[n + "_ran"]:
+        return None
+    return r[n]["end"] if r[n] else "gone"
+
+def fmt(v):
+    if v is None:
+        return "-"
+    return ("%.3f" % v).rstrip("0").rstrip(".") if isinstance(v, float) else str(v)
+
+def run_line(r):
+    h = r["high"]
+    s = "high=%s" % end(r, "high")
+    if h:
+        a = h["alloc"]
+        s += " completion_s=%s p50=%s p95=%s p99=%s max=%s" % tuple(
+            fmt(x) for x in (h["completion_s"], a["p50_ms"], a["p95_ms"], a["p99_ms"], a["max_ms"]))
+    for n in ("low1", "low2"):
+        if r[n + "_ran"]:
+            s += " %s=%s" % (n, end(r, n))
+            if r[n] and r[n]["completion_s"] is not None:
+                s += "/%ss" % fmt(r[n]["completion_s"])
+    counts = {}
+    for e in r["actions"]:
+        k = "%s:%s" % (e.get("AGENTCGROUP_ACTION"), e.get("AGENTCGROUP_UNIT", "?").replace("tenant-", "").replace(".scope", ""))
+        counts[k] = counts.get(k, 0) + 1
+    s += " actions=%d[%s]" % (len(r["actions"]), ",".join("%s*%d" % kv for kv in sorted(counts.items())))
+    p = os.path.join(r["dir"], "low_start_at")
+    if os.path.exists(p):
+        s += " low_start(s/high_mib)=%s" % open(p).read().strip().replace(" ", "/")
+    p = os.path.join(r["dir"], "mem.tsv")
+    if os.path.exists(p):
+        peak, lows = 0, 0
+        for l in open(p):
+            v = l.split()
+            if len(v) == 5 and int(v[1]) > peak:
+                peak, lows = int(v[1]), int(v[3]) + int(v[4])
+        s += " slice_peak_mib=%d lows_at_peak_mib=%d" % (peak, lows)
+    s += " oom_kills=[%s]" % ",".join("%s(adj %s)" % (o[0].replace(".scope", ""), o[1] if len(o) > 1 else "?") for o in r["oom"])
+    return s
+
+def mmm(xs):
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return "n=0"
+    return "%s[%s..%s]" % (fmt(float(statistics.median(xs))), fmt(float(min(xs))), fmt(float(max(xs))))
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return float(statistics.median(xs)) if xs else None
+
+def summary(base, modes, arms):
+    for mode in modes:
+        runs = {}
+        for arm in arms:
+            d = os.path.join(base, mode, arm)
+            runs[arm] = [load(os.path.join(d, i)) for i in sorted(os.listdir(d), key=int)] if os.path.isdir(d) else []
+        for arm in arms:
+            rs = runs[arm]
+            s = "RESULT survival mode=%s arm=%s runs=%d high=%d/%d" % (
+                mode, arm, len(rs), sum(end(r, "high") == "finished" for r in rs), len(rs))
+            if arm != "alone":
+                for n in ("low1", "low2"):
+                    s += " %s=%d/%d" % (n, sum(end(r, n) == "finished" for r in rs), len(rs))
+                s += " all3=%d/%d" % (sum(all(end(r, n) == "finished" for n in ("high", "low1", "low2")) for r in rs), len(rs))
+            print(s)
+        alone_fin = [r["high"] for r in runs.get("alone", []) if end(r, "high") == "finished"]
+        none_low = {n: [r[n]["completion_s"] for r in runs.get("none", []) if end(r, n) == "finished"] for n in ("low1", "low2")}
+        for arm in arms:
+            fin = [r["high"] for r in runs[arm] if end(r, "high") == "finished"]
+            print("RESULT high_alloc_ms mode=%s arm=%s finished_runs=%d p50=%s p95=%s p99=%s max=%s (median[min..max] over runs)" % (
+                mode, arm, len(fin), *(mmm([h["alloc"][k] for h in fin]) for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms"))))
+            print("RESULT high_completion_s mode=%s arm=%s finished_runs=%d completion_s=%s max_gap_ms=%s" % (
+                mode, arm, len(fin), mmm([h["completion_s"] for h in fin]), mmm([h["stall"]["max_gap_ms"] for h in fin])))
+            if arm != "alone":
+                p99a, p99 = med([h["alloc"]["p99_ms"] for h in alone_fin]), med([h["alloc"]["p99_ms"] for h in fin])
+                ca, c = med([h["completion_s"] for h in alone_fin]), med([h["completion_s"] for h in fin])
+                print("RESULT vs_alone mode=%s arm=%s high_p99_x=%s high_completion_x=%s (medians, runs where HIGH finished)" % (
+                    mode, arm, fmt(p99 / p99a) if p99 and p99a else "-", fmt(c / ca) if c and ca else "-"))
+                s = "RESULT low mode=%s arm=%s" % (mode, arm)
+                for n in ("low1", "low2"):
+                    lc = [r[n]["completion_s"] for r in runs[arm] if end(r, n) == "finished"]
+                    sl = [r[n]["slowdown"] for r in runs[arm] if end(r, n) == "finished"]
+                    nl = med(none_low[n])
+                    s += " %s_completion_s=%s %s_slowdown_vs_nominal=%s %s_x_vs_none=%s" % (
+                        n, mmm(lc), n, mmm(sl), n, fmt(med(lc) / nl) if lc and nl else "-")
+                print(s)
+            if arm == "agentcgroup":
+                kinds = sorted({e.get("AGENTCGROUP_ACTION") for r in runs[arm] for e in r["actions"]})
+                print("RESULT actions mode=%s arm=%s per_run=%s %s" % (mode, arm, mmm([len(r["actions"]) for r in runs[arm]]),
+                      " ".join("%s=%s" % (k, mmm([sum(e.get("AGENTCGROUP_ACTION") == k for e in r["actions"]) for r in runs[arm]])) for k in kinds)))
+            oom = {}
+            for r in runs[arm]:
+                for o in r["oom"]:
+                    oom[o[0]] = oom.get(o[0], 0) + 1
+            print("RESULT oom_kills mode=%s arm=%s total=%d %s" % (mode, arm, sum(oom.values()), " ".join("%s=%d" % kv for kv in sorted(oom.items()))))
+        for arm in arms:
+            fin = [r["high"] for r in runs[arm] if end(r, "high") == "finished"]
+            if fin:
+                print("RAW high_alloc_ms_%s_%s %s" % (arm, mode, " ".join(fmt(float(x)) for h in fin for x in h["alloc"]["samples_ms"])))
+                print("RAW high_p99_ms_%s_%s %s" % (arm, mode, " ".join(fmt(float(h["alloc"]["p99_ms"])) for h in fin)))
+                print("RAW high_completion_s_%s_%s %s" % (arm, mode, " ".join(fmt(float(h["completion_s"])) for h in fin)))
+
+if sys.argv[1] == "run":
+    print(run_line(load(sys.argv[2])))
+else:
+    summary(sys.argv[2], sys.argv[3].split(), sys.argv[4].split())
+EOF
+
+for mode in "${modes[@]}"; do
+    opts=()
+    if [[ $mode == zram ]]; then
+        zram_swap_on 1G
+        opts=(--fill random)
+    fi
+    log "mode $mode: $(free -m | awk '/^Swap/{print "swap " $2 " MiB"}')"
+    for i in $(seq 1 "$N"); do
+        # Interleaved: the order of the arms turns by one each run.
+        for k in 0 1 2; do
+            arm=${arms[(i + k) % 3]}
+            d=$out/$mode/$arm/$i
+            t0=$SECONDS
+            if [[ $mode == zram ]]; then
+                tenants_run "$arm" "$d" "${opts[@]}" --seed "$i" --jitter 0
+            else
+                tenants_run "$arm" "$d"
+            fi
+            echo "RUN mode=$mode arm=$arm run=$i wall_s=$((SECONDS - t0)) $(python3 /tmp/bench20.py run "$d")"
+            # A fresh start for the next one: no leftover swap use, settled memory.
+            sync; echo 1 > /proc/sys/vm/drop_caches
+        done
+    done
+done
+python3 /tmp/bench20.py summary "$out" "${modes[*]}" "${arms[*]}" || fail "summary failed"
