@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "cgroup-util.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "strv.h"
 #include "unit-name.h"
 
@@ -72,4 +74,32 @@ uint64_t physical_memory(void) {
         if (pages <= 0 || size <= 0)
                 return UINT64_MAX;
         return (uint64_t) pages * (uint64_t) size;
+}
+
+int cg_read_small_file_at(int dirfd, const char *name, char *buf, size_t size) {
+        _cleanup_(closep) int fd = -EBADF;
+        ssize_t n;
+
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, size - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = 0;
+        return 0;
+}
+
+int cg_read_u64_at(int dirfd, const char *name, uint64_t *ret) {
+        char buf[64];
+        int r;
+
+        r = cg_read_small_file_at(dirfd, name, buf, sizeof buf);
+        if (r < 0)
+                return r;
+        if (strneq(buf, "max", 3)) {
+                *ret = UINT64_MAX;
+                return 0;
+        }
+        return parse_uint64(strstrip(buf), ret);
 }

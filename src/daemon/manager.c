@@ -15,6 +15,7 @@
 #include "log.h"
 #include "manager.h"
 #include "memory.h"
+#include "protect.h"
 #include "message-ids.h"
 #include "strv.h"
 #include "unit.h"
@@ -55,6 +56,8 @@ Manager *manager_free(Manager *m) {
         safe_close(m->reclaim_pipe[1]);
         free(m->state_dir);
         memcg_bpf_free(m->bpf);
+        protect_free(m);
+        memory_free(m);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         config_free(m->config);
@@ -218,6 +221,7 @@ void manager_query_done(Manager *m) {
                 (void) sd_notify(false, "READY=1");
                 log_info("Adopted existing units; watching for new ones.");
                 manager_update_status(m);
+                protect_schedule(m); /* what a previous instance raised and no unit needs now */
         }
 }
 

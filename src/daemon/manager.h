@@ -11,6 +11,7 @@
 
 typedef struct TrackedUnit TrackedUnit;
 typedef struct MemcgBpf MemcgBpf;
+typedef struct DomainWatch DomainWatch;
 
 /* Calls to PID 1 in flight at once. dbus-daemon allows 128 pending replies per connection on
  * the system bus; queries wait in a queue beyond this, and each query may add one apply.
@@ -50,9 +51,15 @@ typedef struct Manager {
         sd_event_source *mem_timer;     /* the next evaluation; armed only while something is in progress */
         bool mem_timer_armed;
         uint64_t mem_last_eval_usec;
+        uint64_t mem_wake_usec;         /* first kernel event since the last evaluation, 0: none */
         int reclaim_pipe[2];            /* memory.reclaim workers report here */
         sd_event_source *reclaim_source;
         MemcgBpf *bpf;                  /* in-kernel memory observation and hooks (bpf-memcg.c) */
+        struct ProtectedSlice **protected; /* slices given MemoryLow= for protected units (protect.c) */
+        size_t n_protected;
+        sd_event_source *protect_source;
+        DomainWatch **domains;          /* watches on the managed slices units count against (memory.c) */
+        size_t n_domains;
 } Manager;
 
 int manager_new(Manager **ret, char **config_dirs);

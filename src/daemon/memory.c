@@ -20,6 +20,8 @@
 #include "glob-util.h"
 #include "log.h"
 #include "memory.h"
+#include "profile-props.h"
+#include "protect.h"
 #include "message-ids.h"
 #include "strv.h"
 #include "unit.h"
@@ -44,34 +46,6 @@ static uint64_t now_usec(clockid_t clock) {
 
 /* ---- reading cgroupfs ---- */
 
-static int read_small_file_at(int dirfd, const char *name, char *buf, size_t size) {
-        _cleanup_(closep) int fd = -EBADF;
-        ssize_t n;
-
-        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        n = read(fd, buf, size - 1);
-        if (n < 0)
-                return -errno;
-        buf[n] = 0;
-        return 0;
-}
-
-static int read_u64_at(int dirfd, const char *name, uint64_t *ret) {
-        char buf[64];
-        int r;
-
-        r = read_small_file_at(dirfd, name, buf, sizeof buf);
-        if (r < 0)
-                return r;
-        if (strneq(buf, "max", 3)) {
-                *ret = UINT64_MAX;
-                return 0;
-        }
-        return parse_uint64(strstrip(buf), ret);
-}
-
 /* "key value" lines (memory.events) or "some avg10=.. total=N" (memory.pressure). */
 static uint64_t find_field(const char *text, const char *key) {
         size_t k = strlen(key);
@@ -88,17 +62,17 @@ static int read_sample(int dirfd, MemSample *ret) {
         int r;
 
         *ret = (MemSample) {};
-        r = read_u64_at(dirfd, "memory.current", &ret->current);
+        r = cg_read_u64_at(dirfd, "memory.current", &ret->current);
         if (r < 0)
                 return r;
-        r = read_small_file_at(dirfd, "memory.events", buf, sizeof buf);
+        r = cg_read_small_file_at(dirfd, "memory.events", buf, sizeof buf);
         if (r < 0)
                 return r;
         ret->events_high = find_field(buf, "high ");
         ret->events_max = find_field(buf, "max ");
         ret->events_oom = find_field(buf, "oom ");
         ret->events_oom_kill = find_field(buf, "oom_kill ");
-        r = read_small_file_at(dirfd, "memory.pressure", buf, sizeof buf);
+        r = cg_read_small_file_at(dirfd, "memory.pressure", buf, sizeof buf);
         if (r >= 0 && strneq(buf, "some ", 5) && (total = strstr(buf, "total=")))
                 ret->pressure_some_usec = strtoull(total + 6, NULL, 10);
         ret->valid = true;
@@ -210,6 +184,7 @@ static int thaw_recorded(Manager *m, bool at_start) {
 
 int memory_setup(Manager *m) {
         memory_config_changed(m);
+        (void) protect_setup(m);
         return thaw_recorded(m, true);
 }
 
@@ -219,6 +194,10 @@ void memory_config_changed(Manager *m) {
 
 /* ---- carrying out decisions ---- */
 
+/* How far above its use a unit is held while the worker reclaims it: what it may allocate
+ * until the next look, without PID 1 reclaiming in SetUnitProperties. */
+#define HIGH_HOLD_MARGIN (8ULL << 20)
+
 enum {
         MEM_OP_KILL   = 1 << 0,
         MEM_OP_THAW   = 1 << 1,
@@ -226,8 +205,12 @@ enum {
         MEM_OP_HIGH   = 1 << 3,
 };
 
-static sd_bus_slot **mem_slot_of(TrackedUnit *u) {
-        return &u->mem_call_slot;
+static sd_bus_slot **state_slot_of(TrackedUnit *u) {
+        return &u->mem_state_call.slot;
+}
+
+static sd_bus_slot **high_slot_of(TrackedUnit *u) {
+        return &u->mem_high_call.slot;
 }
 
 static uint64_t profile_high_of(const TrackedUnit *u) {
@@ -250,15 +233,34 @@ uint64_t memory_desired_high(const TrackedUnit *u, uint64_t profile_high) {
 
 static void memory_dispatch_ops(TrackedUnit *u);
 
-static int mem_call_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
-        const sd_bus_error *e = sd_bus_message_get_error(reply);
-        TrackedUnit *u;
+static const char *mem_op_to_string(unsigned op) {
+        return op == MEM_OP_KILL ? "kill" : op == MEM_OP_THAW ? "thaw" : op == MEM_OP_FREEZE ? "freeze" : "memory-high";
+}
 
-        u = unit_call_reply(userdata, mem_slot_of);
-        if (!u)
-                return 0;
+/* systemd confirmed an action: how long it took from the kernel event that set it off (when one
+ * did, rather than a timer) and from the decision. Debug level: the reaction-time benchmark
+ * turns it on. */
+static void log_applied_op(TrackedUnit *u, const MemCall *c) {
+        _cleanup_strv_free_ char **fields = NULL;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+        if (log_get_max_level() < LOG_DEBUG || c->decided_usec == 0)
+                return;
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_OP=%s", mem_op_to_string(c->op)));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_TRIGGER=%s", c->woke_usec ? "event" : "timer"));
+        if (c->woke_usec)
+                (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_EVENT_TO_APPLIED_USEC=%" PRIu64,
+                                                           now - c->woke_usec));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_DECIDED_TO_APPLIED_USEC=%" PRIu64,
+                                                   now - c->decided_usec));
+        log_struct(LOG_DEBUG, u->name, MESSAGE_ID_MEMORY_APPLIED, fields, "%s applied %" PRIu64 " us after the %s.",
+                   mem_op_to_string(c->op), now - (c->woke_usec ?: c->decided_usec),
+                   c->woke_usec ? "kernel event" : "decision");
+}
+
+static void mem_call_finished(TrackedUnit *u, MemCall *c, const sd_bus_error *e) {
         if (e && !bus_error_is_unit_gone(e)) {
-                switch (u->mem_op_in_flight) {
+                switch (c->op) {
                 case MEM_OP_FREEZE:
                         log_unit_warning(u->name, "FreezeUnit failed: %s", e->message);
                         frozen_record_remove(u->manager, u->name);
@@ -278,35 +280,44 @@ static int mem_call_done(sd_bus_message *reply, void *userdata, sd_bus_error *re
                 default:
                         log_unit_warning(u->name, "Setting MemoryHigh= failed: %s", e->message);
                 }
-        } else if (u->mem_op_in_flight == MEM_OP_THAW) {
-                u->thaw_retries = 0;
-                frozen_record_remove(u->manager, u->name);
-        } else if (u->mem_op_in_flight == MEM_OP_KILL)
-                frozen_record_remove(u->manager, u->name);
-        u->mem_op_in_flight = 0;
+        } else {
+                if (!e)
+                        log_applied_op(u, c);
+                if (c->op == MEM_OP_THAW) {
+                        u->thaw_retries = 0;
+                        frozen_record_remove(u->manager, u->name);
+                } else if (c->op == MEM_OP_KILL)
+                        frozen_record_remove(u->manager, u->name);
+        }
+        c->op = 0;
         memory_dispatch_ops(u);
+}
+
+static int mem_state_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        TrackedUnit *u = unit_call_reply(userdata, state_slot_of);
+
+        if (u)
+                mem_call_finished(u, &u->mem_state_call, sd_bus_message_get_error(reply));
         return 0;
 }
 
-/* One call to PID 1 per unit at a time, most urgent first. */
-static void memory_dispatch_ops(TrackedUnit *u) {
+static int mem_high_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        TrackedUnit *u = unit_call_reply(userdata, high_slot_of);
+
+        if (u)
+                mem_call_finished(u, &u->mem_high_call, sd_bus_message_get_error(reply));
+        return 0;
+}
+
+static int mem_call_send(TrackedUnit *u, unsigned op) {
         _cleanup_bus_message_ sd_bus_message *msg = NULL;
+        MemCall *c = op == MEM_OP_HIGH ? &u->mem_high_call : &u->mem_state_call;
         Manager *m = u->manager;
         const char *method;
-        unsigned op;
         int r;
 
-        if (u->mem_call_slot || u->mem_ops == 0)
-                return;
-        if (u->mem_ops & MEM_OP_KILL)
-                u->mem_ops = MEM_OP_KILL; /* nothing else matters any more */
-        op = u->mem_ops & MEM_OP_KILL ? MEM_OP_KILL :
-             u->mem_ops & MEM_OP_THAW ? MEM_OP_THAW :
-             u->mem_ops & MEM_OP_FREEZE ? MEM_OP_FREEZE : MEM_OP_HIGH;
-        u->mem_ops &= ~op;
         method = op == MEM_OP_KILL ? "KillUnit" : op == MEM_OP_THAW ? "ThawUnit" :
                  op == MEM_OP_FREEZE ? "FreezeUnit" : "SetUnitProperties";
-
         r = sd_bus_message_new_method_call(m->bus, &msg, SYSTEMD_BUS_NAME, SYSTEMD_BUS_PATH,
                                            SYSTEMD_MANAGER_INTERFACE, method);
         if (r < 0)
@@ -318,6 +329,21 @@ static void memory_dispatch_ops(TrackedUnit *u) {
         case MEM_OP_HIGH: {
                 /* UINT64_MAX: the profile's own value (with its burst allowance), or infinity. */
                 uint64_t v = u->pending_high == UINT64_MAX ? profile_high_of(u) : u->pending_high;
+
+                /* Below current use, PID 1 would reclaim the difference itself before it answers
+                 * (memory.high writes reclaim synchronously: seconds under TCG with zram), and
+                 * hold up every other call to it. While our worker reclaims, hold the unit a
+                 * little above where it is now; the target follows once the worker is done. */
+                if (u->reclaiming) {
+                        uint64_t cur = u->mem.sample.current;
+
+                        if (u->cgroup_fd >= 0)
+                                (void) cg_read_u64_at(u->cgroup_fd, "memory.current", &cur);
+                        if (v < cur) {
+                                v = (cur + HIGH_HOLD_MARGIN + (1ULL << 20) - 1) & ~((1ULL << 20) - 1);
+                                u->high_after_reclaim = true;
+                        }
+                }
 
                 r = sd_bus_message_append(msg, "sba(sv)", u->name, 1, 1, "MemoryHigh", "t", v);
                 if (r >= 0)
@@ -331,13 +357,37 @@ static void memory_dispatch_ops(TrackedUnit *u) {
                 goto fail;
         if (op == MEM_OP_FREEZE)
                 frozen_record_add(m, u->name); /* before: a crash in between still thaws */
-        r = unit_call_send(u, msg, mem_call_done, &u->mem_call_slot);
+        r = unit_call_send(u, msg, op == MEM_OP_HIGH ? mem_high_done : mem_state_done, &c->slot);
         if (r < 0)
                 goto fail;
-        u->mem_op_in_flight = op;
-        return;
+        c->op = op;
+        c->woke_usec = u->mem_ops_woke_usec;
+        c->decided_usec = u->mem_ops_decided_usec;
+        return 0;
 fail:
-        log_unit_error_errno(u->name, r, "Failed to send %s: %m", method);
+        return log_unit_error_errno(u->name, r, "Failed to send %s: %m", method);
+}
+
+/* Two lanes per unit, each one call to PID 1 at a time: the unit's state (kill, then thaw, then
+ * freeze) and its memory.high. A memory.high must not wait behind a freeze: systemd answers
+ * FreezeUnit only once every task is frozen, seconds later for tasks asleep in the kernel's
+ * memory.high throttling. */
+static void memory_dispatch_ops(TrackedUnit *u) {
+        unsigned op;
+
+        if (u->mem_ops & MEM_OP_KILL)
+                u->mem_ops = MEM_OP_KILL; /* nothing else matters any more */
+        if (!u->mem_state_call.slot && (u->mem_ops & (MEM_OP_KILL | MEM_OP_THAW | MEM_OP_FREEZE))) {
+                op = u->mem_ops & MEM_OP_KILL ? MEM_OP_KILL : u->mem_ops & MEM_OP_THAW ? MEM_OP_THAW : MEM_OP_FREEZE;
+                u->mem_ops &= ~op;
+                (void) mem_call_send(u, op);
+        }
+        if (!u->mem_high_call.slot && (u->mem_ops & MEM_OP_HIGH) && u->mem_state_call.op != MEM_OP_KILL) {
+                u->mem_ops &= ~MEM_OP_HIGH;
+                (void) mem_call_send(u, MEM_OP_HIGH);
+        }
+        if (u->mem_ops == 0)
+                u->mem_ops_woke_usec = u->mem_ops_decided_usec = 0;
 }
 
 /* ---- memory.reclaim, off the event loop: a write blocks until the kernel has reclaimed ---- */
@@ -378,8 +428,14 @@ static int on_reclaim_done(sd_event_source *s, int fd, uint32_t revents, void *u
         while (read(fd, &j, sizeof j) == sizeof j) {
                 TrackedUnit *u = manager_get_unit(m, j->unit);
 
-                if (u)
+                if (u) {
                         u->reclaiming = false;
+                        if (u->high_after_reclaim) { /* now the target: little left for PID 1 to reclaim */
+                                u->high_after_reclaim = false;
+                                u->mem_ops |= MEM_OP_HIGH;
+                                memory_dispatch_ops(u);
+                        }
+                }
                 if (j->error < 0)
                         log_unit_debug_errno(j->unit, j->error, "memory.reclaim failed: %m");
                 else
@@ -474,10 +530,18 @@ static void memory_adjust_oom_scores(TrackedUnit *u, uint64_t now) {
 /* ---- evaluation ---- */
 
 static void memory_schedule(Manager *m, uint64_t delay);
+static void note_wake(Manager *m);
+static int open_pressure_trigger(int cgroup_fd, const char *name);
+
+static void note_wake(Manager *m) {
+        if (m->mem_wake_usec == 0)
+                m->mem_wake_usec = now_usec(CLOCK_MONOTONIC);
+}
 
 static int on_memory_events(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
         TrackedUnit *u = userdata;
 
+        note_wake(u->manager);
         memory_schedule(u->manager, 0);
         return 0;
 }
@@ -490,6 +554,7 @@ static int on_pressure(sd_event_source *s, int fd, uint32_t revents, void *userd
                 u->pressure_source = sd_event_source_disable_unref(u->pressure_source);
                 return 0;
         }
+        note_wake(u->manager);
         memory_schedule(u->manager, 0);
         return 0;
 }
@@ -504,8 +569,8 @@ typedef struct DomainMember {
         char *root;             /* control group of the managed slice at its top */
 } DomainMember;
 
-/* The cgroup path of the topmost slice the unit sits in that ManagedSlices= names. */
-static char *domain_root(const Config *c, const char *cgroup) {
+char *memory_domain_root(Manager *m, const char *cgroup) {
+        const Config *c = m->config;
         const char *p = cgroup;
 
         while (p && *p) {
@@ -528,8 +593,8 @@ static void read_domain(Manager *m, const char *root, const MemDomain *host, Mem
 
         *ret = *host;
         if (path && (fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-                (void) read_u64_at(fd, "memory.max", &max);
-                (void) read_u64_at(fd, "memory.current", &current);
+                (void) cg_read_u64_at(fd, "memory.max", &max);
+                (void) cg_read_u64_at(fd, "memory.current", &current);
         }
         ret->limit = MIN(max, m->physical_memory);
         ret->current = current;
@@ -564,8 +629,13 @@ static void log_decision(TrackedUnit *u, const MemDomain *d) {
                    dec->reason);
 }
 
-static void memory_execute(TrackedUnit *u, const MemDomain *d) {
+static void memory_execute(TrackedUnit *u, const MemDomain *d, uint64_t woke, uint64_t now) {
         const MemDecision *dec = &u->mem.decision;
+
+        if (u->mem_ops == 0 && (dec->kill || dec->thaw || dec->freeze || dec->set_high)) {
+                u->mem_ops_woke_usec = woke;
+                u->mem_ops_decided_usec = now;
+        }
 
         if (dec->action != MEM_ACTION_NONE) {
                 u->last_action = dec->action;
@@ -588,9 +658,118 @@ static void memory_execute(TrackedUnit *u, const MemDomain *d) {
                 u->pending_high = dec->high;
                 u->mem_ops |= MEM_OP_HIGH;
         }
+        /* The worker first: a lower memory.high then waits for it (mem_call_send). With swap
+         * it takes all of a cut, not only the squeeze: PID 1 is not to do it. */
+        if (!dec->kill) {
+                uint64_t bytes = dec->reclaim;
+
+                if (d->swap && dec->set_high && dec->high != UINT64_MAX && dec->high < u->mem.sample.current)
+                        bytes = MAX(bytes, u->mem.sample.current - dec->high);
+                if (bytes > 0)
+                        memory_reclaim(u, bytes);
+        }
         memory_dispatch_ops(u);
-        if (dec->reclaim > 0 && !dec->kill)
-                memory_reclaim(u, dec->reclaim);
+}
+
+/* ---- domains: their own memory.events (max, oom) and pressure wake the loop too ---- */
+
+struct DomainWatch {
+        char *root;
+        int cgroup_fd, pressure_fd;
+        sd_event_source *events_source, *pressure_source;
+        bool seen;
+};
+
+static DomainWatch *domain_watch_free(DomainWatch *w) {
+        if (!w)
+                return NULL;
+        sd_event_source_disable_unref(w->events_source);
+        sd_event_source_disable_unref(w->pressure_source);
+        safe_close(w->pressure_fd);
+        safe_close(w->cgroup_fd);
+        free(w->root);
+        free(w);
+        return NULL;
+}
+
+static int on_domain_event(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
+        note_wake(userdata);
+        memory_schedule(userdata, 0);
+        return 0;
+}
+
+static int on_domain_pressure(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        if (revents & EPOLLERR) /* the cgroup went away */
+                return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        note_wake(userdata);
+        memory_schedule(userdata, 0);
+        return 0;
+}
+
+/* Marks the domain's watch as in use, making it on first sight. */
+static void domain_watch(Manager *m, const char *root) {
+        _cleanup_(freep) char *dir = NULL, *events = NULL;
+        DomainWatch *w, **a;
+        int r;
+
+        if (streq(root, "/"))
+                return;
+        for (size_t i = 0; i < m->n_domains; i++)
+                if (streq(m->domains[i]->root, root)) {
+                        m->domains[i]->seen = true;
+                        return;
+                }
+        dir = asprintf_safe(CGROUP_ROOT "%s", root);
+        events = asprintf_safe(CGROUP_ROOT "%s/memory.events", root);
+        w = calloc(1, sizeof(DomainWatch));
+        a = reallocarray(m->domains, m->n_domains + 1, sizeof(DomainWatch *));
+        if (a)
+                m->domains = a;
+        if (!dir || !events || !w || !a || !(w->root = strdup(root))) {
+                free(w);
+                return (void) log_oom();
+        }
+        w->seen = true;
+        w->pressure_fd = -EBADF;
+        w->cgroup_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (w->cgroup_fd < 0)
+                log_debug_errno(-errno, "Cannot open %s, not watching the domain: %m", dir);
+        else {
+                r = sd_event_add_inotify(m->event, &w->events_source, events, IN_MODIFY, on_domain_event, m);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot watch %s: %m", events);
+                r = open_pressure_trigger(w->cgroup_fd, root);
+                if (r >= 0) {
+                        w->pressure_fd = r;
+                        r = sd_event_add_io(m->event, &w->pressure_source, w->pressure_fd, EPOLLPRI,
+                                            on_domain_pressure, m);
+                }
+                if (r < 0)
+                        log_debug_errno(r, "No PSI trigger on %s/memory.pressure: %m", dir);
+        }
+        m->domains[m->n_domains++] = w;
+}
+
+/* Drops the watches of domains that had no unit in the last evaluation. */
+static void domain_watch_sweep(Manager *m) {
+        for (size_t i = 0; i < m->n_domains;) {
+                DomainWatch *w = m->domains[i];
+
+                if (w->seen) {
+                        w->seen = false;
+                        i++;
+                        continue;
+                }
+                m->domains[i] = m->domains[--m->n_domains];
+                domain_watch_free(w);
+        }
+}
+
+void memory_free(Manager *m) {
+        for (size_t i = 0; i < m->n_domains; i++)
+                domain_watch_free(m->domains[i]);
+        m->domains = mfree(m->domains);
+        m->n_domains = 0;
 }
 
 static int compare_members(const void *a, const void *b) {
@@ -610,7 +789,7 @@ static void collect_watched(TrackedUnit *u, void *userdata) {
 }
 
 static int memory_evaluate(Manager *m) {
-        uint64_t now = now_usec(CLOCK_MONOTONIC), swap_free;
+        uint64_t now = now_usec(CLOCK_MONOTONIC), swap_free, next_check = USEC_UNSET, woke;
         MemDomain host = {};
         Collect c = {};
         bool busy = false;
@@ -622,13 +801,16 @@ static int memory_evaluate(Manager *m) {
                 return log_oom();
         manager_foreach_unit(m, collect_watched, &c);
 
+        woke = m->mem_wake_usec;
+        m->mem_wake_usec = 0;
         (void) read_meminfo(&host.available, &swap_free);
         host.swap = swap_free != UINT64_MAX && swap_free > (64ULL << 20);
+        host.swap_free = host.swap ? swap_free : 0;
 
         for (size_t i = 0; i < c.n; i++) {
                 TrackedUnit *u = c.members[i].unit;
 
-                c.members[i].root = domain_root(m->config, u->control_group);
+                c.members[i].root = memory_domain_root(m, u->control_group);
                 if (read_sample(u->cgroup_fd, &u->mem.sample) < 0)
                         u->mem.sample.valid = false;
                 if (u->mem.state != MEM_STATE_KILLED && now - u->oom_adjust_usec >= OOM_ADJUST_PERIOD_USEC)
@@ -656,19 +838,24 @@ static int memory_evaluate(Manager *m) {
                 for (size_t k = i; k < j; k++)
                         units[k - i] = &c.members[k].unit->mem;
                 read_domain(m, c.members[i].root, &host, &d);
+                domain_watch(m, c.members[i].root);
                 if (mem_policy_evaluate(units, j - i, &d, &m->mem_settings, now))
                         busy = true;
+                next_check = MIN(next_check, mem_policy_next_check(units, j - i, &d, &m->mem_settings));
                 for (size_t k = i; k < j; k++)
-                        memory_execute(c.members[k].unit, &d);
+                        memory_execute(c.members[k].unit, &d, woke, now);
                 free(units);
                 i = j;
         }
 
+        domain_watch_sweep(m);
         for (size_t i = 0; i < c.n; i++)
                 free(c.members[i].root);
         free(c.members);
         if (busy)
                 memory_schedule(m, m->mem_settings.evaluate_usec);
+        else if (next_check != USEC_UNSET)
+                memory_schedule(m, next_check);
         return 0;
 }
 
@@ -707,14 +894,14 @@ static void memory_schedule(Manager *m, uint64_t delay) {
 
 /* ---- watching units ---- */
 
-static int open_pressure_trigger(TrackedUnit *u) {
+static int open_pressure_trigger(int cgroup_fd, const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(psi_triggers); i++) {
-                _cleanup_(closep) int fd = openat(u->cgroup_fd, "memory.pressure", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+                _cleanup_(closep) int fd = openat(cgroup_fd, "memory.pressure", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 
                 if (fd < 0)
                         return -errno;
                 if (write(fd, psi_triggers[i], strlen(psi_triggers[i]) + 1) >= 0) {
-                        log_unit_debug(u->name, "PSI trigger \"%s\" on memory.pressure.", psi_triggers[i]);
+                        log_unit_debug(name, "PSI trigger \"%s\" on memory.pressure.", psi_triggers[i]);
                         return TAKE_FD(fd);
                 }
                 if (errno != EINVAL)
@@ -729,7 +916,9 @@ int memory_watch_unit(TrackedUnit *u, const Profile *p) {
         int r;
 
         mem_params_from_profile(p, m->physical_memory, &u->mem.params);
+        u->mem.params.low = profile_memory_low(p, m->physical_memory, u->type == UNIT_TYPE_SLICE);
         u->mem.name = u->name;
+        protect_schedule(m); /* its slices pass its MemoryLow= on */
         if (u->cgroup_fd >= 0)
                 return 0; /* a reload: new parameters, same watches */
         /* Processes live in scopes and services. A slice's memory is its children's: acting on
@@ -751,7 +940,7 @@ int memory_watch_unit(TrackedUnit *u, const Profile *p) {
         if (r < 0)
                 log_unit_warning_errno(u->name, r, "Cannot watch %s: %m", events);
 
-        r = open_pressure_trigger(u);
+        r = open_pressure_trigger(u->cgroup_fd, u->name);
         if (r < 0)
                 log_unit_debug_errno(u->name, r, "No PSI trigger on its memory.pressure: %m");
         else {
@@ -786,7 +975,7 @@ static int thaw_async_done(sd_bus_message *reply, void *userdata, sd_bus_error *
 void memory_unwatch_unit(TrackedUnit *u, bool gone) {
         Manager *m = u->manager;
 
-        if (u->mem.state == MEM_STATE_FROZEN || u->mem_op_in_flight == MEM_OP_FREEZE) {
+        if (u->mem.state == MEM_STATE_FROZEN || u->mem_state_call.op == MEM_OP_FREEZE) {
                 ThawRequest *t = NULL;
 
                 if (gone)
@@ -807,6 +996,7 @@ void memory_unwatch_unit(TrackedUnit *u, bool gone) {
         }
         memory_release_unit(u);
         u->mem = (MemUnit) {};
+        protect_schedule(m);
 }
 
 void memory_release_unit(TrackedUnit *u) {
@@ -814,10 +1004,12 @@ void memory_release_unit(TrackedUnit *u) {
         u->pressure_source = sd_event_source_disable_unref(u->pressure_source);
         u->pressure_fd = safe_close(u->pressure_fd);
         u->cgroup_fd = safe_close(u->cgroup_fd);
-        unit_call_orphan(&u->mem_call_slot);
+        unit_call_orphan(&u->mem_state_call.slot);
+        unit_call_orphan(&u->mem_high_call.slot);
         u->mem_ops = 0;
-        u->mem_op_in_flight = 0;
+        u->mem_state_call = u->mem_high_call = (MemCall) {};
         u->reclaiming = false;
+        u->high_after_reclaim = false;
 }
 
 /* ---- stopping ---- */
@@ -832,7 +1024,7 @@ static void shutdown_unit(TrackedUnit *u, void *userdata) {
         _cleanup_(freep) char *rec = frozen_record_path(m, u->name);
         bool recorded = rec && access(rec, F_OK) == 0;
 
-        if (u->mem.state == MEM_STATE_FROZEN || recorded || u->mem_op_in_flight == MEM_OP_FREEZE) {
+        if (u->mem.state == MEM_STATE_FROZEN || recorded || u->mem_state_call.op == MEM_OP_FREEZE) {
                 if (thaw_sync(m, u->name) >= 0) {
                         frozen_record_remove(m, u->name);
                         c->thawed++;
@@ -865,6 +1057,7 @@ void memory_shutdown(Manager *m) {
         if (!m->bus)
                 return;
         manager_foreach_unit(m, shutdown_unit, &c);
+        protect_shutdown(m);
         /* Records of units we no longer track (gone meanwhile, or never adopted). */
         (void) thaw_recorded(m, false);
         if (c.thawed + c.restored + c.failed > 0)

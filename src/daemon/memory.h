@@ -18,6 +18,8 @@ int memory_setup(Manager *m);
 /* Clean stop: thaws every unit the daemon froze and puts back the profile's memory.high where
  * the policy had moved it. Synchronous. */
 void memory_shutdown(Manager *m);
+/* Frees the domains' watches (at exit). */
+void memory_free(Manager *m);
 /* Settings of a new configuration. */
 void memory_config_changed(Manager *m);
 
@@ -28,6 +30,10 @@ int memory_watch_unit(TrackedUnit *u, const Profile *p);
 void memory_unwatch_unit(TrackedUnit *u, bool gone);
 /* Closes what watches the unit and nothing else (the record is freed at exit). */
 void memory_release_unit(TrackedUnit *u);
+
+/* The cgroup path of the unit's domain: the topmost slice it sits in that ManagedSlices= names,
+ * whose limit its memory counts against; "/" when there is none. */
+char *memory_domain_root(Manager *m, const char *cgroup);
 
 /* The memory.high the unit should have now: the policy's when it moved it, else the profile's
  * (with its burst allowance). UINT64_MAX: infinity. */

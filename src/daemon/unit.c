@@ -508,6 +508,7 @@ int unit_classify_and_apply(TrackedUnit *u) {
 
         (void) memory_watch_unit(u, p);
         profile_to_properties(p, m->physical_memory, &want);
+        profile_add_class_defaults(p, m->physical_memory, u->type == UNIT_TYPE_SLICE, &want);
         /* memory.high is the dynamic layer's to move: ask for what it has in force. */
         for (size_t i = 0; i < want.n; i++)
                 if (streq(want.items[i].name, "MemoryHigh"))

@@ -21,6 +21,13 @@ typedef struct UnitCurrentProperties {
         uint64_t cpu_weight, memory_min, memory_low, memory_high, memory_max, memory_swap_max, tasks_max;
 } UnitCurrentProperties;
 
+/* A call to PID 1 carrying out a memory action. */
+typedef struct MemCall {
+        sd_bus_slot *slot;
+        unsigned op;                    /* MEM_OP_* (memory.c) */
+        uint64_t woke_usec, decided_usec; /* of the decision it carries out (mem_ops_*) */
+} MemCall;
+
 struct TrackedUnit {
         Manager *manager;
         char *name;
@@ -63,12 +70,16 @@ struct TrackedUnit {
         int pressure_fd;                /* memory.pressure with a PSI trigger, -1: none */
         sd_event_source *events_source; /* inotify on memory.events */
         sd_event_source *pressure_source;
-        sd_bus_slot *mem_call_slot;     /* FreezeUnit/ThawUnit/KillUnit/SetUnitProperties in flight */
-        unsigned mem_ops;               /* MEM_OP_* still to send, one call at a time */
-        unsigned mem_op_in_flight;
+        unsigned mem_ops;               /* MEM_OP_* still to send */
+        /* For the reaction time of the actions: the kernel event that woke the evaluation that
+         * asked for the pending ops (0: a timer did), and when it decided. */
+        uint64_t mem_ops_woke_usec, mem_ops_decided_usec;
+        MemCall mem_state_call;         /* FreezeUnit/ThawUnit/KillUnit in flight, one at a time */
+        MemCall mem_high_call;          /* SetUnitProperties(MemoryHigh=) in flight, one at a time */
         unsigned thaw_retries;
         uint64_t pending_high;          /* memory.high for the next MEM_OP_HIGH; UINT64_MAX: the profile's */
         bool reclaiming;                /* a memory.reclaim write is running in the worker */
+        bool high_after_reclaim;        /* memory.high held at current use until it is done */
         uint64_t oom_adjust_usec;       /* last oom_score_adj pass over its processes */
 };
 

@@ -2,12 +2,14 @@
 #include <alloca.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "mem-policy.h"
+#include "profile-props.h"
 
 static const char * const mem_state_names[_MEM_STATE_MAX] = {
         [MEM_STATE_RUNNING] = "running",
@@ -46,6 +48,7 @@ const char *mem_action_to_string(MemAction a) {
 static const MemParams class_defaults[_PROFILE_CLASS_MAX] = {
         [PROFILE_CLASS_INTERACTIVE] = {
                 .priority = 2,
+                .headroom = MEM_HEADROOM_AUTO,
                 .burst_usec = 5 * USEC_PER_SEC,
                 .floor = 64ULL << 20,
                 .throttle_delay_max_usec = 50 * USEC_PER_MSEC,
@@ -101,11 +104,14 @@ void mem_params_from_profile(const Profile *p, uint64_t physical_memory, MemPara
         *ret = *d;
         ret->class = class;
         ret->high = size_or_default(&p->memory_high, physical_memory, UINT64_MAX);
+        ret->low = profile_memory_low(p, physical_memory, false);
         ret->burst = size_or_default(&m->burst, physical_memory, 0);
         if (ret->burst == UINT64_MAX)
                 ret->burst = UINT64_MAX / 2; /* "infinity": no limit to the burst, without overflow */
         ret->burst_usec = or_default(m->burst_usec, d->burst_usec);
-        ret->headroom = size_or_default(&m->headroom, physical_memory, 0);
+        ret->headroom = size_or_default(&m->headroom, physical_memory, d->headroom);
+        if (m->headroom.kind != SIZE_UNSET && ret->headroom == MEM_HEADROOM_AUTO)
+                ret->headroom = UINT64_MAX - 1; /* "infinity" as written: all of the domain */
         ret->floor = size_or_default(&m->floor, physical_memory, d->floor);
         ret->throttle_delay_max_usec = MIN(or_default(m->throttle_delay_max_usec, d->throttle_delay_max_usec),
                                            MEM_KERNEL_DELAY_MAX_USEC);
@@ -211,6 +217,20 @@ static uint64_t profile_high_with_burst(const MemParams *p) {
         return p->high + p->burst;
 }
 
+static uint64_t headroom_of(const MemUnit *u, const MemDomain *d) {
+        if (u->params.headroom == MEM_HEADROOM_AUTO)
+                return d->limit / MEM_HEADROOM_AUTO_SHARE;
+        return MIN(u->params.headroom, d->limit);
+}
+
+static uint64_t domain_free(const MemDomain *d) {
+        uint64_t free_bytes = sub0(d->limit, d->current);
+
+        if (d->available != UINT64_MAX)
+                free_bytes = MIN(free_bytes, d->available);
+        return free_bytes;
+}
+
 /* Splits the domain's deficit among the units that must give way, lowest priority first, each
  * class in proportion to what its units can give above their floors. Sets squeeze_bytes and
  * urgent_since, and writes the cause into *cause. */
@@ -219,9 +239,7 @@ static void domain_squeeze(MemUnit **units, size_t n, const MemDomain *d, const 
         uint64_t free_bytes, covered = 0;
         unsigned maxprio = 0;
 
-        free_bytes = sub0(d->limit, d->current);
-        if (d->available != UINT64_MAX)
-                free_bytes = MIN(free_bytes, d->available);
+        free_bytes = domain_free(d);
         cause[0] = 0;
 
         for (size_t i = 0; i < n; i++) {
@@ -240,7 +258,8 @@ static void domain_squeeze(MemUnit **units, size_t n, const MemDomain *d, const 
 
                         if (u->params.priority <= prio || u->state == MEM_STATE_KILLED)
                                 continue;
-                        headroom += u->params.headroom;
+                        /* Bursts of several units at once are rare: the largest wish counts. */
+                        headroom = MAX(headroom, headroom_of(u, d));
                         if (u->stalling && (!staller || u->stall_permyriad > staller->stall_permyriad))
                                 staller = u;
                 }
@@ -290,6 +309,12 @@ static void domain_squeeze(MemUnit **units, size_t n, const MemDomain *d, const 
                                          SZ(free_bytes), SZ(d->limit), SZ(headroom));
                 }
         }
+}
+
+/* With room in swap for what a unit holds, freezing and reclaiming it frees the memory: a kill
+ * would free nothing more, only end work that cannot be rebuilt. */
+static bool swap_takes(const MemDomain *d, const MemUnit *u) {
+        return d->swap && d->swap_free >= sub0(u->sample.current, u->params.floor);
 }
 
 static void decide(MemUnit *u, MemAction a, const char *fmt, ...) _printf_(3, 4);
@@ -384,12 +409,14 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
         if (u->state == MEM_STATE_FROZEN) {
                 uint64_t frozen_for = now - u->frozen_since;
 
-                if (urgent && p->kill && frozen_for >= p->kill_after_usec) {
+                if (urgent && p->kill && frozen_for >= p->kill_after_usec && !swap_takes(d, u)) {
                         u->decision.kill = true;
                         enter(u, MEM_STATE_KILLED, now);
                         decide(u, MEM_ACTION_KILL, "frozen for %" PRIu64 " ms and higher-priority units still "
-                               "stall: %s; killed (Kill=yes, KillAfterSec=%" PRIu64 "ms)",
-                               frozen_for / USEC_PER_MSEC, u->cause, p->kill_after_usec / USEC_PER_MSEC);
+                               "stall: %s; %s; killed (Kill=yes, KillAfterSec=%" PRIu64 "ms)",
+                               frozen_for / USEC_PER_MSEC, u->cause,
+                               d->swap ? "swap cannot take what it holds" : "no swap to take what it holds",
+                               p->kill_after_usec / USEC_PER_MSEC);
                         return;
                 }
                 /* Thawed once calm: no shortage and no stalls for RelaxSec=; or when the freeze
@@ -440,7 +467,8 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
                 return;
         }
 
-        if (urgent && u->squeeze_since != 0 && !p->freeze && p->kill && now - u->urgent_since >= p->kill_after_usec) {
+        if (urgent && u->squeeze_since != 0 && !p->freeze && p->kill && now - u->urgent_since >= p->kill_after_usec &&
+            !swap_takes(d, u)) {
                 u->decision.kill = true;
                 enter(u, MEM_STATE_KILLED, now);
                 decide(u, MEM_ACTION_KILL, "squeezed for %" PRIu64 " ms and higher-priority units still stall: %s; "
@@ -516,6 +544,30 @@ bool mem_policy_evaluate(MemUnit **units, size_t n, const MemDomain *domain, con
                         busy = true;
         }
         return busy;
+}
+
+uint64_t mem_policy_next_check(MemUnit **units, size_t n, const MemDomain *d, const MemSettings *s) {
+        uint64_t wanted = 0, spare, delay;
+        unsigned minprio = UINT_MAX;
+        bool any = false;
+
+        for (size_t i = 0; i < n; i++)
+                if (units[i]->state != MEM_STATE_KILLED && units[i]->sample.valid)
+                        minprio = MIN(minprio, units[i]->params.priority);
+        for (size_t i = 0; i < n; i++) {
+                const MemUnit *u = units[i];
+
+                if (u->state == MEM_STATE_KILLED || !u->sample.valid || u->params.priority <= minprio ||
+                    u->params.headroom == 0)
+                        continue;
+                wanted = MAX(wanted, headroom_of(u, d));
+                any = true;
+        }
+        if (!any)
+                return USEC_UNSET;
+        spare = sub0(domain_free(d), wanted);
+        delay = (uint64_t) ((double) spare / (double) MEM_GROWTH_BYTES_PER_SEC * USEC_PER_SEC);
+        return MAX(delay, s->evaluate_usec);
 }
 
 bool mem_unit_action_failed(MemUnit *u, MemAction a, uint64_t now) {

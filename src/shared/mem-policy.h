@@ -42,14 +42,25 @@ const char *mem_action_to_string(MemAction a);
 #define MEM_KERNEL_DELAY_MAX_USEC (2 * USEC_PER_SEC)
 #define MEM_KERNEL_DELAY_MIN_USEC (10 * USEC_PER_MSEC)
 
+/* MemoryHeadroom= not set for an interactive profile: 1/4 of the domain's budget is kept free
+ * while lower-priority units could give it. Moving memory out (to swap) takes time; done while
+ * the interactive unit still has room, it costs the interactive unit nothing. */
+#define MEM_HEADROOM_AUTO UINT64_MAX
+#define MEM_HEADROOM_AUTO_SHARE 4
+
+/* The steepest memory growth the daemon expects between two looks at a domain: the agent
+ * traces burst at up to 1.5 GiB/s. Sets how often it looks while headroom is wanted. */
+#define MEM_GROWTH_BYTES_PER_SEC (1536ULL << 20)
+
 /* A profile's memory policy with class defaults filled in and sizes in bytes. */
 typedef struct MemParams {
         ProfileClass class;
         unsigned priority;              /* interactive 2, tool-burst 1, background 0 */
         uint64_t high;                  /* MemoryHigh= in bytes; UINT64_MAX: none */
+        uint64_t low;                   /* MemoryLow= (profile_memory_low(), of a scope or service) */
         uint64_t burst;
         uint64_t burst_usec;
-        uint64_t headroom;
+        uint64_t headroom;              /* MEM_HEADROOM_AUTO: MEM_HEADROOM_AUTO_SHARE of the domain */
         uint64_t floor;
         uint64_t throttle_delay_max_usec;
         bool freeze;
@@ -126,6 +137,7 @@ typedef struct MemDomain {
         uint64_t current;               /* memory.current of its root */
         uint64_t available;             /* the host's MemAvailable; UINT64_MAX: unknown */
         bool swap;                      /* swap space is free to take reclaimed memory */
+        uint64_t swap_free;             /* bytes of it; meaningful when swap is true */
 } MemDomain;
 
 /* The delay curve: the memory.high that makes the kernel throttle a unit using `current` bytes,
@@ -138,6 +150,12 @@ uint64_t mem_throttle_high(const MemParams *p, uint64_t current, uint64_t soft);
  * caller evaluates again after settings->evaluate_usec, otherwise only on kernel events. */
 bool mem_policy_evaluate(MemUnit **units, size_t n, const MemDomain *domain, const MemSettings *settings,
                          uint64_t now);
+
+/* Memory growth raises no kernel event below a unit's memory.high: while some unit wants
+ * headroom that lower-priority units could give, the domain is looked at again before its free
+ * memory above that headroom could be used up at MEM_GROWTH_BYTES_PER_SEC. Returns the delay,
+ * at least settings->evaluate_usec; USEC_UNSET when nothing wants headroom. */
+uint64_t mem_policy_next_check(MemUnit **units, size_t n, const MemDomain *domain, const MemSettings *settings);
 
 /* Undoes the state change of an action that could not be carried out (a failed FreezeUnit
  * leaves the unit THROTTLED). Returns true when the state changed. */

@@ -16,6 +16,19 @@ static void add_size(UnitPropertySet *s, const char *name, const SizeSpec *spec,
                 add(s, name, size_spec_resolve(spec, physical_memory));
 }
 
+uint64_t profile_memory_low(const Profile *p, uint64_t physical_memory, bool slice) {
+        if (p->memory_low.kind != SIZE_UNSET)
+                return size_spec_resolve(&p->memory_low, physical_memory);
+        return p->class == PROFILE_CLASS_INTERACTIVE && !slice ? UINT64_MAX : 0;
+}
+
+void profile_add_class_defaults(const Profile *p, uint64_t physical_memory, bool slice, UnitPropertySet *set) {
+        uint64_t low = profile_memory_low(p, physical_memory, slice);
+
+        if (p->memory_low.kind == SIZE_UNSET && low > 0)
+                add(set, "MemoryLow", low);
+}
+
 void profile_to_properties(const Profile *p, uint64_t physical_memory, UnitPropertySet *ret) {
         UnitPropertySet s = {};
 

@@ -22,6 +22,15 @@ typedef struct UnitPropertySet {
         size_t n;
 } UnitPropertySet;
 
+/* MemoryLow= of a profile for a unit: as written; else infinity for an interactive scope or
+ * service (what the policy protects: the kernel reclaims from everyone else first) and 0 for
+ * other classes and for slices (a slice passes on what the units below it ask for, protect.c;
+ * with the kernel's memory_recursiveprot, infinity on a slice would protect all below it
+ * alike). UINT64_MAX: infinity. */
+uint64_t profile_memory_low(const Profile *p, uint64_t physical_memory, bool slice);
+/* Adds the class defaults that are unit properties (MemoryLow=, above) to a profile's set. */
+void profile_add_class_defaults(const Profile *p, uint64_t physical_memory, bool slice, UnitPropertySet *set);
+
 /* The properties a profile sets, percentages resolved against physical_memory. */
 void profile_to_properties(const Profile *p, uint64_t physical_memory, UnitPropertySet *ret);
 bool unit_property_set_equal(const UnitPropertySet *a, const UnitPropertySet *b);

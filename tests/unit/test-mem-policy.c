@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "mem-policy.h"
+#include "profile-props.h"
 #include "test-helpers.h"
 
 #define MiB (1ULL << 20)
@@ -255,6 +256,7 @@ static void ladder(bool swap) {
         unit_init(&hi, "hi.scope", PROFILE_CLASS_INTERACTIVE, 1200 * MiB);
         unit_init(&lo, "lo.scope", PROFILE_CLASS_BACKGROUND, 780 * MiB);
         lo.params.kill = false;
+        hi.params.headroom = 0; /* the stalls alone drive it here */
         step(units, 2, &d, &now, 100 * MS);
 
         /* HIGH stalls 30% of the time. */
@@ -387,6 +389,38 @@ TEST(kill_when_freezing_does_not_help) {
         ASSERT_EQ(bg.decision.action, MEM_ACTION_NONE);
 }
 
+/* With swap room for what it holds, a frozen unit is reclaimed, not killed: a kill would free no
+ * more memory. Once swap cannot take it, Kill=yes applies. */
+TEST(no_kill_while_swap_takes_it) {
+        MemUnit hi, bg;
+        MemUnit *units[] = { &hi, &bg };
+        MemDomain d = { .limit = 2000 * MiB, .available = UINT64_MAX, .swap = true, .swap_free = 1024 * MiB };
+        uint64_t now = 1 * SEC, t0;
+
+        unit_init(&hi, "runtime.scope", PROFILE_CLASS_INTERACTIVE, 1200 * MiB);
+        unit_init(&bg, "batch.scope", PROFILE_CLASS_BACKGROUND, 780 * MiB);
+        ASSERT_TRUE(bg.params.kill);
+        step(units, 2, &d, &now, 100 * MS);
+        t0 = now;
+        while (now - t0 < 20 * SEC) {
+                stall(&hi, 100 * MS, 5000);
+                step(units, 2, &d, &now, 100 * MS);
+                ASSERT_TRUE(bg.state != MEM_STATE_KILLED);
+                if (bg.state == MEM_STATE_FROZEN && bg.decision.action == MEM_ACTION_NONE)
+                        ASSERT_TRUE(bg.decision.reclaim > 0);
+        }
+        ASSERT_EQ(bg.state, MEM_STATE_FROZEN);
+        ASSERT_EQ(bg.n_killed, 0);
+
+        /* Swap nearly full: what it holds has nowhere to go. */
+        d.swap_free = 100 * MiB;
+        stall(&hi, 100 * MS, 5000);
+        step(units, 2, &d, &now, 100 * MS);
+        ASSERT_EQ(bg.state, MEM_STATE_KILLED);
+        ASSERT_TRUE(bg.decision.kill);
+        ASSERT_NOT_NULL(strstr(bg.decision.reason, "swap cannot take what it holds"));
+}
+
 TEST(lowest_priority_gives_first) {
         MemUnit hi, tool, bg;
         MemUnit *units[] = { &hi, &tool, &bg };
@@ -433,6 +467,71 @@ TEST(headroom_throttles_but_never_freezes) {
         ASSERT_EQ(lo.n_frozen, 0);
         ASSERT_EQ(lo.n_killed, 0);
         ASSERT_NOT_NULL(strstr(lo.decision.reason, "") );
+}
+
+/* An interactive unit keeps 1/4 of its domain free by default (MemoryHeadroom= unset): a lower
+ * unit is held below its use, never frozen for it. The domain is looked at again before growth
+ * at 1.5 GiB/s could use up the rest. */
+TEST(auto_headroom_and_next_check) {
+        MemUnit hi, lo;
+        MemUnit *units[] = { &hi, &lo };
+        MemDomain d = { .limit = 2048 * MiB, .available = UINT64_MAX, .swap = true, .swap_free = 1024 * MiB };
+        MemSettings s = settings();
+        uint64_t now = 1 * SEC;
+
+        unit_init(&hi, "hi.scope", PROFILE_CLASS_INTERACTIVE, 800 * MiB);
+        unit_init(&lo, "lo.scope", PROFILE_CLASS_BACKGROUND, 500 * MiB);
+        ASSERT_U64_EQ(hi.params.headroom, MEM_HEADROOM_AUTO);
+        ASSERT_U64_EQ(lo.params.headroom, 0);
+        step(units, 2, &d, &now, 100 * MS);
+        ASSERT_EQ(lo.state, MEM_STATE_RUNNING); /* 748M free: more than 512M */
+        /* 236M above the headroom: looked at again in 236M / 1.5G/s = 153 ms. */
+        ASSERT_U64_EQ(mem_policy_next_check(units, 2, &d, &s) / MS, 153);
+
+        hi.sample.current = 1548 * MiB; /* 1548 + 500: 0 free, 512M wanted */
+        for (int i = 0; i < 30; i++) {
+                step(units, 2, &d, &now, 100 * MS);
+                ASSERT_EQ(lo.state, MEM_STATE_THROTTLED);
+        }
+        ASSERT_U64_EQ(lo.effective_high, lo.params.floor); /* 512M wanted, 484M above its floor: all */
+        ASSERT_EQ(lo.n_frozen, 0);
+        ASSERT_U64_EQ(mem_policy_next_check(units, 2, &d, &s), s.evaluate_usec);
+
+        /* Nobody lower to give: no check needed. */
+        ASSERT_U64_EQ(mem_policy_next_check(units, 1, &d, &s), USEC_UNSET);
+        /* Written as infinity: all of the domain. */
+        {
+                Profile pr = { .class = PROFILE_CLASS_INTERACTIVE };
+                MemParams p;
+
+                memory_policy_spec_init(&pr.mem);
+                pr.mem.headroom = (SizeSpec) { .kind = SIZE_INFINITY };
+                mem_params_from_profile(&pr, 0, &p);
+                ASSERT_U64_EQ(p.headroom, UINT64_MAX - 1);
+        }
+}
+
+/* MemoryLow=: infinity for interactive scopes unless written; nothing for slices (they pass on
+ * what is below them) and for the other classes. */
+TEST(memory_low_class_default) {
+        Profile inter = { .class = PROFILE_CLASS_INTERACTIVE }, tool = { .class = PROFILE_CLASS_TOOL_BURST };
+        Profile own = { .class = PROFILE_CLASS_INTERACTIVE, .memory_low = { .kind = SIZE_BYTES, .value = 0 } };
+        UnitPropertySet set = {};
+
+        ASSERT_U64_EQ(profile_memory_low(&inter, 1ULL << 30, false), UINT64_MAX);
+        ASSERT_U64_EQ(profile_memory_low(&inter, 1ULL << 30, true), 0);
+        ASSERT_U64_EQ(profile_memory_low(&tool, 1ULL << 30, false), 0);
+        ASSERT_U64_EQ(profile_memory_low(&own, 1ULL << 30, false), 0);
+
+        profile_add_class_defaults(&inter, 1ULL << 30, false, &set);
+        ASSERT_EQ(set.n, 1);
+        ASSERT_STREQ(set.items[0].name, "MemoryLow");
+        ASSERT_U64_EQ(set.items[0].value, UINT64_MAX);
+        set = (UnitPropertySet) {};
+        profile_add_class_defaults(&inter, 1ULL << 30, true, &set);
+        profile_add_class_defaults(&tool, 1ULL << 30, false, &set);
+        profile_add_class_defaults(&own, 1ULL << 30, false, &set); /* written: profile_to_properties has it */
+        ASSERT_EQ(set.n, 0);
 }
 
 TEST(freeze_budget_and_interval) {
