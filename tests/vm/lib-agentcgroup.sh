@@ -146,6 +146,10 @@ TENANT_BUDGET=${TENANT_BUDGET:-2000M}
 TENANT_LOW_START_MB=${TENANT_LOW_START_MB:-1300}
 # The profiles of the agentcgroup arm (a drop-in; the tenants' scopes match by name).
 TENANT_PROFILES=${TENANT_PROFILES:-'
+[Manager]
+# The daemon then logs when systemd confirmed each action (MESSAGE_ID_MEMORY_APPLIED): the
+# reaction times of the benchmark.
+LogLevel=debug
 [Profile:tenant-high]
 Class=interactive
 CPUWeight=1000
@@ -162,6 +166,7 @@ Type=scope
 Unit=tenant-low*.scope
 Profile=tenant-low'}
 MESSAGE_ID_MEMORY_ACTION=5c8e3db3390e46829501c4f08b6c5698
+MESSAGE_ID_MEMORY_APPLIED=fa7c081282ba42e69b8e9bd9181c9de7
 
 # tenants_setup: checks the traces and the replayer, sets the budget, writes the profiles;
 # all undone when the case exits. The daemon is not started (tenants_run does, per run).
@@ -180,10 +185,13 @@ tenants_setup() {
 }
 
 # tenants_run ARM DIR [agent-replay options...]: one run. ARM: alone (HIGH only, no daemon),
-# none (all three, no daemon), agentcgroup (all three, daemon running with the profiles).
+# none (all three, no daemon), agentcgroup (all three, daemon running with the profiles), cpu
+# (all three, no daemon, the LOW tenants hold at most 4 MiB: their CPU load without their
+# memory, what a memory policy cannot take away).
 # Writes DIR/<tenant>.json (missing if the whole scope was killed, the replayer's parent
 # with it), DIR/<tenant>.rc, DIR/actions.json (the daemon's memory actions, JSON lines),
-# DIR/oom.txt (the kernel's OOM kills: "<scope> <oom_score_adj>" per kill).
+# DIR/applied.json (when systemd confirmed each action, with its reaction time), DIR/oom.txt
+# (the kernel's OOM kills: "<scope> <oom_score_adj>" per kill).
 tenants_run() {
     local arm=$1 dir=$2 n cursor pids=() names=(high low1 low2) i rc
     shift 2
@@ -197,10 +205,11 @@ tenants_run() {
     cursor=$(journalctl -n 0 --show-cursor -q 2>/dev/null | sed -n 's/^-- cursor: //p')
     # HIGH first; the LOW tenants once HIGH's scope holds TENANT_LOW_START_MB.
     for n in "${names[@]}"; do
-        local t=TENANT_TRACE_$n
+        local t=TENANT_TRACE_$n own=()
+        [[ $arm == cpu && $n != high ]] && own=(--max-mb 4)
         systemd-run --quiet --scope --slice="agent-$n.slice" -u "tenant-$n" \
-            "$REPLAY" --speed "$TENANT_SPEED" --label "$n" --json "$dir/$n.json" --progress "$@" "$TRACES_DIR/${!t}" \
-            >"$dir/$n.out" 2>&1 &
+            "$REPLAY" --speed "$TENANT_SPEED" --label "$n" --json "$dir/$n.json" --progress "$@" "${own[@]}" \
+            "$TRACES_DIR/${!t}" >"$dir/$n.out" 2>&1 &
         pids+=($!)
         if [[ $n == high && $arm != alone ]]; then
             local at="" cur t0=${EPOCHREALTIME/./}
@@ -242,10 +251,13 @@ tenants_run() {
         journalctl --flush 2>/dev/null || true
         journalctl --no-pager -q -o json --after-cursor="$cursor" |
             jq -c "select(.MESSAGE_ID == \"$MESSAGE_ID_MEMORY_ACTION\")" > "$dir/actions.json"
+        journalctl --no-pager -q -o json --after-cursor="$cursor" |
+            jq -c "select(.MESSAGE_ID == \"$MESSAGE_ID_MEMORY_APPLIED\")" > "$dir/applied.json"
         daemon_stop
     else
         journalctl --flush 2>/dev/null || true
         : > "$dir/actions.json"
+        : > "$dir/applied.json"
     fi
     # The kernel's OOM kills: which scope, and the victim's oom_score_adj.
     journalctl --no-pager -q -k -o cat --after-cursor="$cursor" | awk '

@@ -14,7 +14,9 @@
 #   --log-dir DIR   where logs go (default build/vm-logs/<timestamp> under the current dir)
 #   -v              also stream the cases' output
 # env: AGENTCGROUP_CACHE (image cache, see image.sh), AGENTCGROUP_VM_APPEND (extra kernel
-#      arguments), AGENTCGROUP_VM_BOOT_TIMEOUT (seconds until the runner must have started, 300)
+#      arguments), AGENTCGROUP_VM_BOOT_TIMEOUT (seconds until the runner must have started, 300),
+#      AGENTCGROUP_VM_TCG_THREAD (single, the default, or multi: one host thread per vCPU, for
+#      benchmarks where vCPUs must not take turns on one host thread)
 # Prints one line per finished case and ends with "vm: N passed, N failed, N skipped"; exits
 # non-zero if a case failed or the run broke.
 set -euo pipefail
@@ -170,8 +172,13 @@ append+=" ${AGENTCGROUP_VM_APPEND:-}"
 if [[ -w /dev/kvm ]]; then
     accel=(-accel kvm -cpu host)
 else
-    # Multi-threaded TCG panicked in early boot (text patching) about 1 boot in 10.
-    accel=(-accel "tcg,thread=single" -cpu max)
+    # Multi-threaded TCG panicked in early boot (text patching) about 1 boot in 10 (a boot
+    # that never reaches the runner is retried once). Single-threaded TCG runs every vCPU on
+    # one host thread, in turns: work on one vCPU slows the other whatever the guest's
+    # priorities, which benchmarks of isolation must not have.
+    tcg_thread=${AGENTCGROUP_VM_TCG_THREAD:-single}
+    [[ $tcg_thread == single || $tcg_thread == multi ]] || die "AGENTCGROUP_VM_TCG_THREAD=$tcg_thread: single or multi"
+    accel=(-accel "tcg,thread=$tcg_thread" -cpu max)
 fi
 
 declare -A result=() reason=() took=()

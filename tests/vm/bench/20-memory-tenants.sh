@@ -4,7 +4,9 @@
 # LOW2 faker-1520, at 50x, each in a scope of its own slice in agent.slice (MemoryMax=2000M);
 # the LOW tenants start during HIGH's burst (lib-agentcgroup.sh: TENANT_LOW_START_MB).
 # Arms, interleaved in each run: alone (HIGH only, no daemon), none (all three, no daemon),
-# agentcgroup (all three, daemon with the tenant profiles of lib-agentcgroup.sh). Modes: no
+# agentcgroup (all three, daemon with the tenant profiles of lib-agentcgroup.sh), cpu (all
+# three, no daemon, LOW tenants without their memory: the CPU contention alone, a bound for any
+# memory policy in this VM). Modes: no
 # swap, and 1 GiB of zram swap (the tenants then write incompressible pages, --fill random).
 # Kernel command line: agentcgroup.bench_runs=N (default 10), agentcgroup.bench_swap=both|no|zram.
 # Output: a RUN line per run, RESULT summaries, RAW lines (HIGH's allocation latencies and
@@ -28,7 +30,7 @@ case $SWAP in
     zram) modes=(zram) ;;
     *) fail "agentcgroup.bench_swap=$SWAP: expected both, no or zram" ;;
 esac
-arms=(alone none agentcgroup)
+arms=(alone none agentcgroup cpu)
 
 echo "RESULT vm kernel=$(uname -r) cpus=$(nproc) mem_mib=$(( $(awk '/MemTotal/{print $2}' /proc/meminfo) / 1024 )) systemd=$(systemctl --version | awk 'NR==1{print $2}')"
 echo "RESULT config runs=$N modes=${modes[*]} speed=$TENANT_SPEED budget=$TENANT_BUDGET high=$TENANT_TRACE_high low1=$TENANT_TRACE_low1 low2=$TENANT_TRACE_low2"
@@ -54,6 +56,13 @@ def load(d):
         for line in f:
             if line.strip():
                 r["actions"].append(json.loads(line))
+    r["applied"] = []
+    p = os.path.join(d, "applied.json")
+    if os.path.exists(p):
+        with open(p) as f:
+            for line in f:
+                if line.strip():
+                    r["applied"].append(json.loads(line))
     with open(os.path.join(d, "oom.txt")) as f:
         r["oom"] = [l.split() for l in f if l.strip()]
     return r
@@ -105,6 +114,15 @@ def mmm(xs):
         return "n=0"
     return "%s[%s..%s]" % (fmt(float(statistics.median(xs))), fmt(float(min(xs))), fmt(float(max(xs))))
 
+def pct(xs):
+    # True percentiles (nearest rank) over all values.
+    if not xs:
+        return "n=0"
+    xs = sorted(xs)
+    rank = lambda q: xs[min(len(xs) - 1, max(0, int(-(-q * len(xs) // 100)) - 1))]
+    return "n=%d p50=%s p90=%s p99=%s max=%s" % (len(xs), fmt(float(rank(50))), fmt(float(rank(90))),
+                                                 fmt(float(rank(99))), fmt(float(xs[-1])))
+
 def med(xs):
     xs = [x for x in xs if x is not None]
     return float(statistics.median(xs)) if xs else None
@@ -137,6 +155,13 @@ def summary(base, modes, arms):
                 ca, c = med([h["completion_s"] for h in alone_fin]), med([h["completion_s"] for h in fin])
                 print("RESULT vs_alone mode=%s arm=%s high_p99_x=%s high_completion_x=%s (medians, runs where HIGH finished)" % (
                     mode, arm, fmt(p99 / p99a) if p99 and p99a else "-", fmt(c / ca) if c and ca else "-"))
+                if arm == "agentcgroup" and "cpu" in runs:
+                    # Against HIGH beside the LOW tenants' CPU load alone: what the memory policy
+                    # leaves on top of CPU contention.
+                    cpu_fin = [r["high"] for r in runs["cpu"] if end(r, "high") == "finished"]
+                    p99c, cc = med([h["alloc"]["p99_ms"] for h in cpu_fin]), med([h["completion_s"] for h in cpu_fin])
+                    print("RESULT vs_cpu mode=%s arm=%s high_p99_x=%s high_completion_x=%s (medians)" % (
+                        mode, arm, fmt(p99 / p99c) if p99 and p99c else "-", fmt(c / cc) if c and cc else "-"))
                 s = "RESULT low mode=%s arm=%s" % (mode, arm)
                 for n in ("low1", "low2"):
                     lc = [r[n]["completion_s"] for r in runs[arm] if end(r, n) == "finished"]
@@ -146,6 +171,15 @@ def summary(base, modes, arms):
                         n, mmm(lc), n, mmm(sl), n, fmt(med(lc) / nl) if lc and nl else "-")
                 print(s)
             if arm == "agentcgroup":
+                # Reaction: kernel event (inotify on memory.events, PSI trigger) that woke the
+                # evaluation -> systemd confirmed the action; and decision -> confirmed.
+                for op in sorted({e.get("AGENTCGROUP_OP") for r in runs[arm] for e in r["applied"]}) + ["all"]:
+                    ev = [int(e["AGENTCGROUP_EVENT_TO_APPLIED_USEC"]) / 1000 for r in runs[arm] for e in r["applied"]
+                          if (op == "all" or e.get("AGENTCGROUP_OP") == op) and "AGENTCGROUP_EVENT_TO_APPLIED_USEC" in e]
+                    de = [int(e["AGENTCGROUP_DECIDED_TO_APPLIED_USEC"]) / 1000 for r in runs[arm] for e in r["applied"]
+                          if op == "all" or e.get("AGENTCGROUP_OP") == op]
+                    print("RESULT reaction_ms mode=%s arm=%s op=%s event_to_applied: %s decided_to_applied: %s" % (
+                        mode, arm, op, pct(ev), pct(de)))
                 kinds = sorted({e.get("AGENTCGROUP_ACTION") for r in runs[arm] for e in r["actions"]})
                 print("RESULT actions mode=%s arm=%s per_run=%s %s" % (mode, arm, mmm([len(r["actions"]) for r in runs[arm]]),
                       " ".join("%s=%s" % (k, mmm([sum(e.get("AGENTCGROUP_ACTION") == k for e in r["actions"]) for r in runs[arm]])) for k in kinds)))
@@ -176,8 +210,8 @@ for mode in "${modes[@]}"; do
     log "mode $mode: $(free -m | awk '/^Swap/{print "swap " $2 " MiB"}')"
     for i in $(seq 1 "$N"); do
         # Interleaved: the order of the arms turns by one each run.
-        for k in 0 1 2; do
-            arm=${arms[(i + k) % 3]}
+        for k in "${!arms[@]}"; do
+            arm=${arms[(i + k) % ${#arms[@]}]}
             d=$out/$mode/$arm/$i
             t0=$SECONDS
             if [[ $mode == zram ]]; then
