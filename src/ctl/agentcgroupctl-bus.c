@@ -50,10 +50,8 @@ static int bus_call_failed(const char *verb, const char *method, const sd_bus_er
                 log_error(NOT_RUNNING_MESSAGE);
                 break;
         case EXIT_ACCESS_DENIED:
-                if (streq(verb, "reload"))
-                        log_error("reload needs root: %s", strna(e->message));
-                else
-                        log_error("%s: access denied: %s", verb, strna(e->message));
+                /* The daemon's message says who may: root, or also AdminGroup=. */
+                log_error("%s: access denied: %s", verb, strna(e->message));
                 break;
         case EXIT_UNIT_NOT_MANAGED:
                 log_error("%s: %s", verb, ctl_bus_error_text(e));
@@ -327,6 +325,22 @@ int verb_reload(int argc, char *argv[]) {
         return 0;
 }
 
+/* Reports a failed call about one unit as "VERB UNIT: message"; returns the exit status. */
+static int unit_call_failed(const char *verb, const char *unit, sd_bus_error *e, int r) {
+        int s = ctl_bus_error_status(e);
+
+        if (s == EXIT_NOT_RUNNING)
+                log_error("%s %s: " NOT_RUNNING_MESSAGE, verb, unit);
+        else if (s == EXIT_ACCESS_DENIED)
+                log_error("%s %s: access denied: %s", verb, unit, strna(e->message));
+        else if (sd_bus_error_is_set(e))
+                log_error("%s %s: %s", verb, unit, ctl_bus_error_text(e));
+        else
+                log_error_errno(r, "%s %s: %m", verb, unit);
+        sd_bus_error_free(e);
+        return s;
+}
+
 /* freeze, thaw, kill: one call per unit, in the order given. A failure is reported as
  * "VERB UNIT: message" and the other units are still tried; the status is the first failure's. */
 static int unit_action(const char *verb, const char *method, int argc, char *argv[], bool with_signal) {
@@ -348,16 +362,7 @@ static int unit_action(const char *verb, const char *method, int argc, char *arg
                 if (r >= 0)
                         continue;
 
-                s = ctl_bus_error_status(&e);
-                if (s == EXIT_NOT_RUNNING)
-                        log_error("%s %s: " NOT_RUNNING_MESSAGE, verb, argv[i]);
-                else if (s == EXIT_ACCESS_DENIED)
-                        log_error("%s %s: access denied: %s", verb, argv[i], strna(e.message));
-                else if (sd_bus_error_is_set(&e))
-                        log_error("%s %s: %s", verb, argv[i], ctl_bus_error_text(&e));
-                else
-                        log_error_errno(r, "%s %s: %m", verb, argv[i]);
-                sd_bus_error_free(&e);
+                s = unit_call_failed(verb, argv[i], &e, r);
                 if (status == 0)
                         status = s;
         }
@@ -374,4 +379,35 @@ int verb_thaw(int argc, char *argv[]) {
 
 int verb_kill(int argc, char *argv[]) {
         return unit_action("kill", "KillUnit", argc, argv, true);
+}
+
+/* set-profile UNIT PROFILE, clear-profile UNIT: the daemon answers once systemd has the
+ * profile's properties, so they are in place when the command returns. The names go as
+ * given: the daemon says what is wrong with them. */
+int verb_set_profile(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = ctl_bus_connect(&bus);
+        if (r != 0)
+                return r;
+        r = ctl_bus_call(bus, AGC_BUS_PATH, AGC_BUS_INTERFACE, "SetUnitProfile", &e, NULL, "ss", argv[1], argv[2]);
+        if (r < 0)
+                return unit_call_failed("set-profile", argv[1], &e, r);
+        return 0;
+}
+
+int verb_clear_profile(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = ctl_bus_connect(&bus);
+        if (r != 0)
+                return r;
+        r = ctl_bus_call(bus, AGC_BUS_PATH, AGC_BUS_INTERFACE, "ClearUnitProfile", &e, NULL, "s", argv[1]);
+        if (r < 0)
+                return unit_call_failed("clear-profile", argv[1], &e, r);
+        return 0;
 }

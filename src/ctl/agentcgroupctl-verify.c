@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <stdio.h>
 
+#include "access.h"
 #include "agentcgroupctl.h"
 #include "conf-files.h"
 #include "log.h"
@@ -43,5 +45,17 @@ int verb_verify(int argc, char *argv[]) {
                 return r;
         printf("%zu file(s), %zu profile(s), %zu match rule(s): OK\n",
                strv_length(c->files), c->n_profiles, c->n_rules);
+        /* Not an error: the daemon looks the group up when asked, so it may be created later.
+         * Only this system's groups can be asked, so not with --root or files. */
+        if (argc <= 1 && !arg_root && c->admin_group) {
+                gid_t gid;
+
+                r = group_resolve(c->admin_group, &gid);
+                if (r == -ENOENT)
+                        log_warning("AdminGroup=%s: no such group on this system; until there is, only root may "
+                                    "change things through agentcgroupd.", c->admin_group);
+                else if (r < 0)
+                        log_warning_errno(r, "AdminGroup=%s: cannot look the group up: %m", c->admin_group);
+        }
         return 0;
 }

@@ -51,6 +51,7 @@ typedef struct Verb {
         bool pager;
         bool bus;               /* asks the running daemon: --root does not apply */
         int (*run)(int argc, char *argv[]);
+        const char *args;       /* for usage errors, when not units: "a unit and a profile" */
 } Verb;
 
 static const Verb verbs[] = {
@@ -65,6 +66,8 @@ static const Verb verbs[] = {
         { "freeze",     1, UINT_MAX, 0,                        false, true,  verb_freeze },
         { "thaw",       1, UINT_MAX, 0,                        false, true,  verb_thaw },
         { "kill",       1, UINT_MAX, OPT_SIGNAL,               false, true,  verb_kill },
+        { "set-profile", 2, 2,       0,                        false, true,  verb_set_profile, "a unit and a profile" },
+        { "clear-profile", 1, 1,     0,                        false, true,  verb_clear_profile },
 };
 
 static void help(void) {
@@ -89,6 +92,11 @@ static void help(void) {
                "  freeze UNIT...         Freeze the processes of managed units (root)\n"
                "  thaw UNIT...           Thaw frozen managed units (root)\n"
                "  kill UNIT...           Send a signal to the processes of managed units\n"
+               "                         (root)\n"
+               "  set-profile UNIT PROFILE\n"
+               "                         Give a managed unit PROFILE, ahead of the match\n"
+               "                         rules, until clear-profile or a daemon restart (root)\n"
+               "  clear-profile UNIT     Let the match rules choose the unit's profile again\n"
                "                         (root)\n\n"
                "Options:\n"
                "  -h --help              Show this help\n"
@@ -105,6 +113,7 @@ static void help(void) {
                "  -p --property=NAME,... show: only these properties\n"
                "     --value             show: only the values, without NAME=\n"
                "     --no-pager          Do not pipe the output into a pager\n"
+               "\n(root): root, or a member of AdminGroup= in agentcgroup.conf.\n"
                "\nExit status: 0 OK, 1 configuration errors (or a rejected reload) or failure,\n"
                "2 usage error, 3 agentcgroupd not running, 4 permission denied, 5 unit not\n"
                "managed by agentcgroupd.\n"
@@ -314,15 +323,19 @@ static int find_verb(int argc, char *argv[], const Verb **ret) {
                 return -EINVAL;
         }
         if ((unsigned) argc - 1 < v->min_args) {
-                log_error("'%s' needs %s unit. See '%s --help'.", v->name, v->max_args == 1 ? "a" : "at least one",
-                          program_invocation_short_name);
+                if (v->args)
+                        log_error("'%s' needs %s. See '%s --help'.", v->name, v->args, program_invocation_short_name);
+                else
+                        log_error("'%s' needs %s unit. See '%s --help'.", v->name,
+                                  v->max_args == 1 ? "a" : "at least one", program_invocation_short_name);
                 return -EINVAL;
         }
         if ((unsigned) argc - 1 > v->max_args) {
                 if (v->max_args == 0)
                         log_error("'%s' takes no arguments, got '%s'.", v->name, argv[1]);
                 else
-                        log_error("'%s' takes one unit, got '%s' too.", v->name, argv[v->max_args + 1]);
+                        log_error("'%s' takes %s, got '%s' too.", v->name, v->args ?: "one unit",
+                                  argv[v->max_args + 1]);
                 return -EINVAL;
         }
         misplaced = arg_given & ~v->options;

@@ -13,8 +13,9 @@
 #define EXIT_CONFIG_ERRORS 1
 #define EXIT_USAGE 2
 #define EXIT_NOT_RUNNING 3      /* no org.agentcgroup1 on the system bus */
-#define EXIT_ACCESS_DENIED 4    /* the daemon (or the bus policy) refused: reload needs root */
-#define EXIT_UNIT_NOT_MANAGED 5 /* show, freeze, thaw, kill: agentcgroupd does not manage the unit */
+#define EXIT_ACCESS_DENIED 4    /* the daemon (or the bus policy) refused: root or AdminGroup= only */
+#define EXIT_UNIT_NOT_MANAGED 5 /* show, freeze, thaw, kill, set-profile, clear-profile: agentcgroupd
+                                 * does not manage the unit */
 
 /* The command line, set by parse_argv() in agentcgroupctl.c. */
 extern const char *arg_root;
@@ -40,6 +41,8 @@ int verb_reload(int argc, char *argv[]);
 int verb_freeze(int argc, char *argv[]);
 int verb_thaw(int argc, char *argv[]);
 int verb_kill(int argc, char *argv[]);
+int verb_set_profile(int argc, char *argv[]);
+int verb_clear_profile(int argc, char *argv[]);
 /* agentcgroupctl-show.c */
 int verb_show(int argc, char *argv[]);
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "manager-format.h"
+#include "match.h"
 #include "strv.h"
 #include "terminal-util.h"
 
@@ -40,6 +41,14 @@ char *format_bytes(char *buf, size_t size, uint64_t bytes) {
         }
         snprintf(buf, size, "%.1f%c", (double) bytes / (double) scale, suffixes[i]);
         return buf;
+}
+
+const char *unit_row_source(const UnitRow *u) {
+        if (isempty(u->profile))
+                return NULL;
+        if (streq_ptr(u->rule, RULE_OVERRIDE))
+                return profile_source_to_string(PROFILE_SOURCE_OVERRIDE);
+        return profile_source_to_string(isempty(u->rule) ? PROFILE_SOURCE_DEFAULT : PROFILE_SOURCE_RULE);
 }
 
 static const char *rule_cell(const UnitRow *u) {
@@ -113,8 +122,11 @@ static int unit_row_to_json(const UnitRow *u, json_object **ret) {
                 r = json_add_string(o, "slice", empty_to_null(u->slice));
         if (r >= 0)
                 r = json_add_string(o, "profile", empty_to_null(u->profile));
+        /* "(override)" is no rule's name: null, and "source" says where the profile came from. */
         if (r >= 0)
-                r = json_add_string(o, "rule", empty_to_null(u->rule));
+                r = json_add_string(o, "rule", streq_ptr(u->rule, RULE_OVERRIDE) ? NULL : empty_to_null(u->rule));
+        if (r >= 0)
+                r = json_add_string(o, "source", unit_row_source(u));
         if (r >= 0)
                 r = json_add_uint(o, "cgroup_id", u->cgroup_id);
         if (r >= 0)

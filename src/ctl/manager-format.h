@@ -21,7 +21,7 @@ typedef struct UnitRow {
         const char *type;       /* "slice", "scope", "service" */
         const char *slice;      /* parent slice */
         const char *profile;    /* "": none */
-        const char *rule;       /* "": the default profile (or none) */
+        const char *rule;       /* "": the default profile (or none); "(override)": set-profile */
         uint64_t cgroup_id;
 
         /* From ListUnitStates(). state NULL: not known (a daemon without that method, or a unit
@@ -38,15 +38,21 @@ void unit_rows_sort(UnitRow *rows, size_t n);
 /* The row of unit in rows sorted by unit_rows_sort(), or NULL. */
 UnitRow *unit_rows_find(UnitRow *rows, size_t n, const char *unit);
 
+/* Where the row's profile came from: "rule", "default" (DefaultProfile=), "override"
+ * (set-profile), or NULL without a profile. */
+const char *unit_row_source(const UnitRow *u);
+
 /* Columns UNIT TYPE SLICE PROFILE RULE CGROUP-ID, in the order given. An empty field is "-";
- * an empty rule with a profile set is "(default)": DefaultProfile= applied. */
+ * an empty rule with a profile set is "(default)": DefaultProfile= applied; an override shows
+ * as "(override)", as the daemon reports it. */
 int unit_rows_to_table(const UnitRow *rows, size_t n, Table **ret);
 /* The same, followed by STATE and MEMORY (memory.current as 1.5G, 512.0M, ...); "-" for a row
  * without state. This is what "agentcgroupctl list" prints. */
 int unit_rows_to_table_with_states(const UnitRow *rows, size_t n, Table **ret);
-/* An array of objects {unit, type, slice, profile, rule, cgroup_id, state, last_action,
- * last_reason, memory_current, effective_memory_high} in the order given; empty strings are
- * null, numbers are numbers, UINT64_MAX and everything a row without state lacks is null. */
+/* An array of objects {unit, type, slice, profile, rule, source, cgroup_id, state,
+ * last_action, last_reason, memory_current, effective_memory_high} in the order given; empty
+ * strings are null (and so is the rule of an override), numbers are numbers, UINT64_MAX and
+ * everything a row without state lacks is null. */
 int unit_rows_to_json(const UnitRow *rows, size_t n, json_object **ret);
 
 /* Bytes with a binary suffix and one decimal, as systemctl status shows memory: "100B",

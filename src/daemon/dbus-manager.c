@@ -5,30 +5,57 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "access.h"
 #include "bpf-memcg.h"
 #include "bus-util.h"
 #include "config.h"
 #include "dbus-manager.h"
 #include "dbus-unit.h"
 #include "log.h"
+#include "profile-override.h"
 #include "strv.h"
 #include "unit.h"
 
 /* The manager object: reading is open to everyone (the bus policy lets anyone call), changing
- * anything needs root, checked on the caller's credentials as the bus reports them. */
+ * anything needs root or membership in AdminGroup=, checked on the caller's credentials as the
+ * bus reports them (never on anything the caller says about itself). */
 
-static int check_root(sd_bus_message *msg, const char *what, sd_bus_error *error) {
+static int check_admin(Manager *m, sd_bus_message *msg, const char *what, sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        uid_t uid;
-        int r;
+        const char *group = m->config ? m->config->admin_group : NULL;
+        CallerCreds c = { .egid = GID_INVALID };
+        gid_t admin = GID_INVALID;
+        const gid_t *gids = NULL;
+        int r, n;
 
-        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds);
+        /* dbus-daemon tells the EUID; the groups sd-bus (252) only reads, with AUGMENT, from the
+         * sender's /proc entry: its groups now, not at connect time. A sender that has exited
+         * is refused. */
+        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS |
+                                      SD_BUS_CREDS_AUGMENT, &creds);
         if (r >= 0)
-                r = sd_bus_creds_get_euid(creds, &uid);
+                r = sd_bus_creds_get_euid(creds, &c.euid);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "%s: cannot tell who is calling: %m", what);
-        if (uid != 0)
+        if (caller_is_admin(&c, GID_INVALID))
+                return 0;
+        if (!group)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "%s requires root.", what);
+
+        r = group_resolve(group, &admin);
+        if (r < 0)
+                log_warning_errno(r, "AdminGroup=%s: cannot resolve the group, only root is let in: %m", group);
+        /* Groups the bus cannot tell count as none: a caller is then simply not a member. */
+        if (sd_bus_creds_get_egid(creds, &c.egid) < 0)
+                c.egid = GID_INVALID;
+        n = sd_bus_creds_get_supplementary_gids(creds, &gids);
+        if (n > 0) {
+                c.gids = gids;
+                c.n_gids = (size_t) n;
+        }
+        if (!caller_is_admin(&c, admin))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "%s requires root or membership in group %s.", what, group);
         return 0;
 }
 
@@ -82,7 +109,8 @@ static void append_unit(TrackedUnit *u, void *userdata) {
         if (!u->managed || c->error < 0)
                 return;
         c->error = sd_bus_message_append(c->reply, "(ssssst)", u->name, strempty(unit_type_to_string(u->type)),
-                                         strempty(u->slice), strempty(u->profile), strempty(u->rule), u->cgroup_id);
+                                         strempty(u->slice), strempty(u->profile), strempty(unit_rule_to_string(u)),
+                                         u->cgroup_id);
 }
 
 /* Replies with an array of signature sig, one element per managed unit from append(). */
@@ -130,14 +158,23 @@ static int method_list_unit_states(sd_bus_message *msg, void *userdata, sd_bus_e
         return reply_unit_array(msg, userdata, "(ssstts)", append_unit_state);
 }
 
+/* An error never echoes more than 64 characters of an argument: names may be huge. */
+static int check_unit_name(const char *unit, sd_bus_error *error) {
+        if (!unit_name_is_valid(unit))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "'%.64s%s' is not a valid unit name.",
+                                         unit, strlen(unit) > 64 ? "..." : "");
+        return 0;
+}
+
 /* A valid unit name the daemon manages, else the error for the caller (InvalidArgs or
  * UnitNotManaged): the API never acts on, or tells about, units outside the managed slices. */
 static int get_managed_unit(Manager *m, const char *name, TrackedUnit **ret, sd_bus_error *error) {
         TrackedUnit *u;
+        int r;
 
-        if (!unit_name_is_valid(name))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "'%.64s%s' is not a valid unit name.",
-                                         name, strlen(name) > 64 ? "..." : "");
+        r = check_unit_name(name, error);
+        if (r < 0)
+                return r;
         u = manager_get_unit(m, name);
         if (!u || !u->managed)
                 return sd_bus_error_setf(error, BUS_ERROR_UNIT_NOT_MANAGED, "%s is not managed by agentcgroupd.", name);
@@ -169,7 +206,7 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         Manager *m = userdata;
         int r;
 
-        r = check_root(msg, "Reloading the configuration", error);
+        r = check_admin(m, msg, "Reloading the configuration", error);
         if (r < 0)
                 return r;
 
@@ -244,12 +281,12 @@ static int method_unit_action(sd_bus_message *msg, Manager *m, sd_bus_error *err
                 if (r < 0)
                         return r;
         }
-        r = check_root(msg, systemd_method, error);
+        r = check_admin(m, msg, systemd_method, error);
         if (r < 0)
                 return r;
-        if (!unit_name_is_valid(unit))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "'%.64s%s' is not a valid unit name.",
-                                         unit, strlen(unit) > 64 ? "..." : "");
+        r = check_unit_name(unit, error);
+        if (r < 0)
+                return r;
         if (with_signal && (signo <= 0 || signo >= _NSIG))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%" PRIi32 " is not a signal number.", signo);
         r = get_managed_unit(m, unit, &u, error);
@@ -270,6 +307,63 @@ static int method_thaw_unit(sd_bus_message *msg, void *userdata, sd_bus_error *e
 
 static int method_kill_unit(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         return method_unit_action(msg, userdata, error, "KillUnit", true);
+}
+
+/* Run-time profile overrides: checked here (caller, unit, profile), carried out through the
+ * usual look at the unit (profile-override.c), answered once systemd has the properties. */
+
+static int method_set_unit_profile(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *unit, *profile;
+        TrackedUnit *u;
+        int r;
+
+        r = sd_bus_message_read(msg, "ss", &unit, &profile);
+        if (r < 0)
+                return r;
+        r = check_admin(m, msg, "Setting a unit's profile", error);
+        if (r < 0)
+                return r;
+        r = check_unit_name(unit, error);
+        if (r < 0)
+                return r;
+        if (!profile_name_is_valid(profile))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "'%.64s%s' is not a valid profile name (1-%d characters from A-Z a-z 0-9 - _ .).",
+                                         profile, strlen(profile) > 64 ? "..." : "", PROFILE_NAME_MAX);
+        r = get_managed_unit(m, unit, &u, error);
+        if (r < 0)
+                return r;
+        if (!m->config || !config_find_profile(m->config, profile))
+                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_PROFILE,
+                                         "There is no profile %s in the configuration in effect.", profile);
+
+        return unit_set_profile_override(u, profile, msg);
+}
+
+static int method_clear_unit_profile(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *unit;
+        TrackedUnit *u;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &unit);
+        if (r < 0)
+                return r;
+        r = check_admin(m, msg, "Clearing a unit's profile", error);
+        if (r < 0)
+                return r;
+        r = check_unit_name(unit, error);
+        if (r < 0)
+                return r;
+        r = get_managed_unit(m, unit, &u, error);
+        if (r < 0)
+                return r;
+        /* Nothing to clear is not an error: the unit is as the caller wants it. */
+        if (!u->profile_override && !u->profile_call)
+                return sd_bus_reply_method_return(msg, NULL);
+
+        return unit_set_profile_override(u, NULL, msg);
 }
 
 /* SD_BUS_VTABLE_UNPRIVILEGED everywhere: without it sd-bus itself refuses callers without
@@ -308,6 +402,14 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("s", unit, "i", signal),
                                 SD_BUS_NO_RESULT,
                                 method_kill_unit, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetUnitProfile",
+                                SD_BUS_ARGS("s", unit, "s", profile),
+                                SD_BUS_NO_RESULT,
+                                method_set_unit_profile, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ClearUnitProfile",
+                                SD_BUS_ARGS("s", unit),
+                                SD_BUS_NO_RESULT,
+                                method_clear_unit_profile, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("UnitStateChanged",
                                 SD_BUS_ARGS("s", unit, "o", path, "s", state, "s", action, "s", reason),
                                 0),

@@ -8,6 +8,7 @@
 #define AGENTCGROUP_MANAGER_INTERFACE "org.agentcgroup1.Manager"
 
 #define BUS_ERROR_UNIT_NOT_MANAGED "org.agentcgroup1.Error.UnitNotManaged"
+#define BUS_ERROR_NO_SUCH_PROFILE "org.agentcgroup1.Error.NoSuchProfile"
 
 /* Registers org.agentcgroup1.Manager at /org/agentcgroup1 (see org.agentcgroup1(5) in
  * agentcgroupd(8)). */

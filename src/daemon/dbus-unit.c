@@ -100,6 +100,18 @@ static int property_get_class(sd_bus *bus, const char *path, const char *interfa
         return sd_bus_message_append(reply, "s", p ? strempty(profile_class_to_string(p->class)) : "");
 }
 
+static int property_get_rule(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", strempty(unit_rule_to_string(userdata)));
+}
+
+static int property_get_profile_source(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        TrackedUnit *u = userdata;
+
+        return sd_bus_message_append(reply, "s", strempty(profile_source_to_string(u->profile_source)));
+}
+
 static int property_get_state(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         TrackedUnit *u = userdata;
@@ -147,7 +159,8 @@ static const sd_bus_vtable unit_vtable[] = {
         SD_BUS_PROPERTY("ControlGroup", "s", property_get_string, offsetof(TrackedUnit, control_group), EMITS),
         SD_BUS_PROPERTY("ControlGroupId", "t", property_get_uint64, offsetof(TrackedUnit, cgroup_id), EMITS),
         SD_BUS_PROPERTY("Profile", "s", property_get_string, offsetof(TrackedUnit, profile), EMITS),
-        SD_BUS_PROPERTY("Rule", "s", property_get_string, offsetof(TrackedUnit, rule), EMITS),
+        SD_BUS_PROPERTY("Rule", "s", property_get_rule, 0, EMITS),
+        SD_BUS_PROPERTY("ProfileSource", "s", property_get_profile_source, 0, EMITS),
         SD_BUS_PROPERTY("Class", "s", property_get_class, 0, EMITS),
         SD_BUS_PROPERTY("State", "s", property_get_state, 0, EMITS),
         SD_BUS_PROPERTY("MemoryCurrent", "t", property_get_memory_current, 0, EMITS),

@@ -10,10 +10,13 @@
 #include "bpf-memcg.h"
 #include "bus-util.h"
 #include "cgroup-util.h"
+#include "dbus-manager.h"
+#include "dbus-unit.h"
 #include "log.h"
 #include "match.h"
 #include "memory.h"
 #include "message-ids.h"
+#include "profile-override.h"
 #include "strv.h"
 #include "unit.h"
 
@@ -173,6 +176,8 @@ static TrackedUnit *tracked_unit_free(TrackedUnit *u) {
         unit_orphan_call(&u->query_slot);
         unit_orphan_call(&u->apply_slot);
         memory_release_unit(u);
+        unit_profile_call_fail(u, BUS_ERROR_UNIT_NOT_MANAGED, "%s went away before its profile was applied.", u->name);
+        free(u->profile_override);
         free(u->last_reason);
         free(u->name);
         free(u->path);
@@ -349,11 +354,14 @@ static void log_applied(TrackedUnit *u, const char *verb) {
         _cleanup_strv_free_ char **fields = NULL;
 
         (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_PROFILE=%s", strna(u->profile)));
-        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_RULE=%s", u->rule ?: "(default)"));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_RULE=%s", unit_rule_to_string(u) ?: "(default)"));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_PROFILE_SOURCE=%s",
+                                                   profile_source_to_string(u->profile_source)));
         (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_PROPERTIES=%s", strempty(props)));
         (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_CGROUP_ID=%" PRIu64, u->cgroup_id));
         log_struct(LOG_INFO, u->name, MESSAGE_ID_PROFILE_APPLIED, fields,
                    "Profile %s %s (%s): %s", u->profile, verb,
+                   u->profile_source == PROFILE_SOURCE_OVERRIDE ? "run-time override" :
                    u->rule ? u->rule : "default profile", isempty(props) ? "no properties" : props);
 }
 
@@ -380,9 +388,11 @@ static int apply_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
 
         e = sd_bus_message_get_error(reply);
         if (e) {
-                if (bus_error_is_unit_gone(e))
+                if (bus_error_is_unit_gone(e)) {
                         log_unit_debug(u->name, "Unit vanished before its profile was applied: %s", e->message);
-                else if (unit_retry_on_timeout(u, e, "Applying the profile")) {
+                        unit_profile_call_fail(u, BUS_ERROR_UNIT_NOT_MANAGED,
+                                               "%s went away before its profile was applied.", u->name);
+                } else if (unit_retry_on_timeout(u, e, "Applying the profile")) {
                         /* Applied or not, the new query tells, and re-applies if needed. */
                 } else {
                         _cleanup_strv_free_ char **fields = NULL;
@@ -392,6 +402,7 @@ static int apply_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
                         (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_PROFILE=%s", strna(u->profile)));
                         log_struct(LOG_WARNING, u->name, MESSAGE_ID_PROFILE_APPLY_FAILED, fields,
                                    "Failed to apply profile %s: %s", strna(u->profile), e->message);
+                        unit_profile_call_done(u, e);
                 }
                 return 0;
         }
@@ -400,6 +411,7 @@ static int apply_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
         u->applied_usec = now_usec();
         m->n_applied++;
         log_applied(u, "applied");
+        unit_profile_call_done(u, NULL);
         log_unit_debug(u->name, "SetUnitProperties took %" PRIu64 " us.", u->applied_usec - call->started_usec);
         manager_update_status(m);
         return 0;
@@ -447,7 +459,35 @@ static bool unit_is_running(const TrackedUnit *u) {
                streq_ptr(u->active_state, "reloading");
 }
 
+const char *unit_rule_to_string(const TrackedUnit *u) {
+        return u->profile_source == PROFILE_SOURCE_OVERRIDE ? RULE_OVERRIDE : u->rule;
+}
+
+/* Profile, Rule and ProfileSource as the bus shows them changed: tell the bus. */
+static void unit_profile_changed(TrackedUnit *u, const char *old_profile, const char *old_rule,
+                                 ProfileSource old_source) {
+        if (streq(strempty(old_profile), strempty(u->profile)) && streq(strempty(old_rule), strempty(u->rule)) &&
+            old_source == u->profile_source)
+                return;
+        bus_unit_send_changed(u);
+}
+
+static int classify_and_apply(TrackedUnit *u);
+
 int unit_classify_and_apply(TrackedUnit *u) {
+        _cleanup_(freep) char *old_profile = u->profile ? strdup(u->profile) : NULL;
+        _cleanup_(freep) char *old_rule = u->rule ? strdup(u->rule) : NULL;
+        ProfileSource old_source = u->profile_source;
+        bool was_managed = u->managed;
+        int r;
+
+        r = classify_and_apply(u);
+        if (was_managed && u->managed)
+                unit_profile_changed(u, old_profile, old_rule, old_source);
+        return r;
+}
+
+static int classify_and_apply(TrackedUnit *u) {
         Manager *m = u->manager;
         const Config *c = m->config;
         _cleanup_(freep) char *user = NULL;
@@ -458,8 +498,11 @@ int unit_classify_and_apply(TrackedUnit *u) {
         bool was_managed = u->managed;
         int r;
 
-        if (!unit_is_running(u))
+        if (!unit_is_running(u)) {
+                unit_profile_call_fail(u, BUS_ERROR_UNIT_NOT_MANAGED, "%s stopped before its profile was applied.",
+                                       u->name);
                 return 0;
+        }
 
         if (u->type != UNIT_TYPE_SLICE && cgroup_owner_uid(u->control_group, &u->uid) < 0)
                 (void) slice_owner_uid(u->slice, &u->uid);
@@ -485,13 +528,25 @@ int unit_classify_and_apply(TrackedUnit *u) {
         if (!u->managed) {
                 if (was_managed)
                         log_unit_info(u->name, "No longer below a managed slice; leaving it alone.");
+                if (u->profile_override)
+                        log_unit_info(u->name, "Dropping its profile override %s.", u->profile_override);
+                u->profile_override = mfree(u->profile_override);
                 u->profile = mfree(u->profile);
                 u->rule = mfree(u->rule);
+                u->profile_source = PROFILE_SOURCE_NONE;
                 memory_unwatch_unit(u, false);
+                unit_profile_call_fail(u, BUS_ERROR_UNIT_NOT_MANAGED, "%s is not managed by agentcgroupd.", u->name);
                 return 0;
         }
 
-        p = config_select_profile(c, &facts, &rule);
+        p = config_resolve_profile(c, &facts, u->profile_override, &rule, &u->profile_source);
+        if (u->profile_override && u->profile_source != PROFILE_SOURCE_OVERRIDE) {
+                /* A reload removed the profile. A later profile of that name is not what the
+                 * caller chose, so the override goes for good. */
+                log_unit_warning(u->name, "Profile %s of the run-time override no longer exists; dropping the "
+                                 "override, the match rules choose again.", u->profile_override);
+                u->profile_override = mfree(u->profile_override);
+        }
         if (!free_and_replace_str(&u->rule, rule ? strdup(rule->name) : NULL) && rule)
                 return log_oom();
         if (!p) {
@@ -501,6 +556,7 @@ int unit_classify_and_apply(TrackedUnit *u) {
                         log_unit_debug(u->name, "Managed, but no rule matches and there is no DefaultProfile=.");
                 u->profile = mfree(u->profile);
                 memory_unwatch_unit(u, false);
+                unit_profile_call_done(u, NULL);
                 return 0;
         }
         if (!free_and_replace_str(&u->profile, strdup(p->name)))
@@ -521,12 +577,16 @@ int unit_classify_and_apply(TrackedUnit *u) {
                         u->applied_usec = now_usec();
                 if (changed)
                         log_applied(u, "already in place");
+                unit_profile_call_done(u, NULL);
                 return 0;
         }
 
         r = unit_set_properties(u, &want);
-        if (r < 0)
+        if (r < 0) {
+                unit_profile_call_fail(u, SD_BUS_ERROR_FAILED, "Failed to apply the profile to %s: %s", u->name,
+                                       strerror(-r));
                 return log_unit_error_errno(u->name, r, "Failed to send SetUnitProperties: %m");
+        }
         return 0;
 }
 
@@ -563,12 +623,16 @@ static int query_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
 
         e = sd_bus_message_get_error(reply);
         if (e) {
-                if (bus_error_is_unit_gone(e))
+                if (bus_error_is_unit_gone(e)) {
                         log_unit_debug(u->name, "Unit vanished before we could look at it: %s", e->message);
-                else if (unit_retry_on_timeout(u, e, "Reading unit properties"))
+                        unit_profile_call_fail(u, BUS_ERROR_UNIT_NOT_MANAGED,
+                                               "%s went away before its profile was applied.", u->name);
+                } else if (unit_retry_on_timeout(u, e, "Reading unit properties"))
                         return 0; /* still counted in start-up: the new query finishes it */
-                else
+                else {
                         log_unit_warning(u->name, "Failed to read unit properties: %s", e->message);
+                        unit_profile_call_done(u, e);
+                }
                 goto done;
         }
         u->n_retries = 0;
@@ -576,6 +640,8 @@ static int query_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
         r = bus_read_properties(reply, unit_property_map, u);
         if (r < 0) {
                 log_unit_warning_errno(u->name, r, "Failed to parse unit properties: %m");
+                unit_profile_call_fail(u, SD_BUS_ERROR_FAILED, "Failed to read the properties of %s: %s", u->name,
+                                       strerror(-r));
                 goto done;
         }
 

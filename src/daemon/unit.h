@@ -7,6 +7,7 @@
 #include <systemd/sd-bus.h>
 
 #include "manager.h"
+#include "match.h"
 #include "mem-policy.h"
 #include "profile-props.h"
 #include "unit-name.h"
@@ -47,7 +48,12 @@ struct TrackedUnit {
 
         bool managed;
         char *profile;          /* selected profile, NULL if none */
-        char *rule;             /* the match rule that chose it, NULL for the default */
+        char *rule;             /* the match rule that chose it, NULL for the default and an override */
+        ProfileSource profile_source;
+        /* SetUnitProfile(): the profile asked for at run time, ahead of the rules; NULL: none.
+         * Kept across reloads while the profile exists, never written anywhere. */
+        char *profile_override;
+        sd_bus_message *profile_call;   /* Set/ClearUnitProfile() answered once the profile is in place */
         UnitPropertySet applied;
         uint64_t applied_usec;  /* CLOCK_MONOTONIC of the last successful apply, 0 if never */
         unsigned n_apply_failures;
@@ -93,8 +99,11 @@ void manager_free_units(Manager *m);
 
 /* Asks systemd for the unit's properties, then classifies and applies (asynchronously). */
 int unit_query(TrackedUnit *u);
-/* Classifies with the current facts and configuration, then sets what differs. */
+/* Classifies with the current facts, configuration and override, then sets what differs. */
 int unit_classify_and_apply(TrackedUnit *u);
+/* The unit's rule as the bus shows it: RULE_OVERRIDE for an override, NULL for the default
+ * profile or none. */
+const char *unit_rule_to_string(const TrackedUnit *u);
 /* Calls to PID 1 for u, counted against MANAGER_INFLIGHT_MAX like every other: send with a
  * handler whose userdata is given to unit_call_reply(), which returns the unit (NULL when the
  * call was orphaned because the unit went away) and clears the slot which() points to. */

@@ -9,6 +9,7 @@
 
 #include <ini.h>
 
+#include "access.h"
 #include "conf.h"
 #include "glob-util.h"
 #include "log.h"
@@ -115,6 +116,7 @@ Config *config_free(Config *c) {
         strv_free(c->managed_slices);
         free(c->default_profile);
         free(c->default_profile_file);
+        free(c->admin_group);
         for (size_t i = 0; i < c->n_profiles; i++)
                 profile_free(c->profiles[i]);
         free(c->profiles);
@@ -293,7 +295,7 @@ static int config_parse_default_profile(Config *c, const char *key, const char *
                                         &c->default_profile_line);
 }
 
-static bool user_name_is_valid(const char *s) {
+bool user_name_is_valid(const char *s) {
         size_t n = strlen(s);
 
         if (n == 0 || n > 32 || s[0] == '-')
@@ -374,6 +376,26 @@ static int config_parse_users(Config *c, const char *key, const char *value, voi
         return config_parse_list(c, key, value, data, true, check_user);
 }
 
+/* A single group, by name or GID. Whether it exists is the daemon's to find out when a caller
+ * asks: groups may be created after the configuration was written. */
+static int config_parse_admin_group(Config *c, const char *key, const char *value, void *data) {
+        char **group = data;
+
+        if (isempty(value)) {
+                *group = mfree(*group);
+                return 0;
+        }
+        if (value[0] >= '0' && value[0] <= '9' && strspn(value, "0123456789") == strlen(value)) {
+                if (parse_gid(value, NULL) < 0)
+                        return parse_error(c, "%s=%s: GID out of range (0 to 4294967294)", key, value);
+        } else if (!user_name_is_valid(value))
+                return parse_error(c, "%s=%s: not a valid group name or GID (one group: 1-32 characters from "
+                                   "A-Z a-z 0-9 . _ -, not starting with '-')", key, value);
+        if (!free_and_replace_str(group, strdup(value)))
+                return -ENOMEM;
+        return 0;
+}
+
 static int config_parse_unit_type(Config *c, const char *key, const char *value, void *data) {
         UnitType *t = data, v;
 
@@ -407,6 +429,7 @@ static const ConfigItem manager_items[] = {
         { "PressureThreshold", config_parse_percent_key,   offsetof(Config, pressure_threshold) },
         { "RelaxSec",       config_parse_duration_key,     offsetof(Config, relax_usec) },
         { "EvaluateSec",    config_parse_duration_key,     offsetof(Config, evaluate_usec) },
+        { "AdminGroup",     config_parse_admin_group,      offsetof(Config, admin_group) },
         {}
 };
 
@@ -809,6 +832,8 @@ int config_dump(const Config *c, FILE *f) {
                         c->pressure_threshold / 100, c->pressure_threshold % 100);
         dump_duration(f, "RelaxSec", c->relax_usec);
         dump_duration(f, "EvaluateSec", c->evaluate_usec);
+        if (c->admin_group)
+                fprintf(f, "AdminGroup=%s\n", c->admin_group);
 
         for (size_t i = 0; i < c->n_profiles; i++) {
                 const Profile *p = c->profiles[i];

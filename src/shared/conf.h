@@ -101,6 +101,8 @@ typedef struct Config {
         uint64_t pressure_threshold;    /* PressureThreshold=, basis points of stall time; UINT64_MAX unset */
         uint64_t relax_usec;            /* RelaxSec=; USEC_UNSET */
         uint64_t evaluate_usec;         /* EvaluateSec=; USEC_UNSET */
+        char *admin_group;      /* AdminGroup=: a group name or GID whose members may change things
+                                 * over D-Bus besides root; NULL: root only */
 
         Profile **profiles;
         size_t n_profiles;
@@ -135,6 +137,9 @@ int config_add_error(Config *c, const char *file, unsigned line, const char *fmt
 
 const Profile *config_find_profile(const Config *c, const char *name);
 bool profile_name_is_valid(const char *name);
+/* A user or group name as useradd/groupadd take it (1-32 characters from A-Z a-z 0-9 . _ -, not
+ * starting with '-'), or a numeric ID. */
+bool user_name_is_valid(const char *name);
 
 /* Renders the effective configuration in the INI syntax it was read from (for cat-config style
  * output and for tests that compare a merge result). */

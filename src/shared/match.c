@@ -83,3 +83,33 @@ const Profile *config_select_profile(const Config *c, const UnitFacts *u, const 
                 return config_find_profile(c, m->profile);
         return c->default_profile ? config_find_profile(c, c->default_profile) : NULL;
 }
+
+static const char * const profile_source_names[_PROFILE_SOURCE_MAX] = {
+        [PROFILE_SOURCE_NONE] = "",
+        [PROFILE_SOURCE_RULE] = "rule",
+        [PROFILE_SOURCE_DEFAULT] = "default",
+        [PROFILE_SOURCE_OVERRIDE] = "override",
+};
+
+const char *profile_source_to_string(ProfileSource s) {
+        if (s < 0 || s >= _PROFILE_SOURCE_MAX)
+                return NULL;
+        return profile_source_names[s];
+}
+
+const Profile *config_resolve_profile(const Config *c, const UnitFacts *u, const char *override,
+                                      const MatchRule **ret_rule, ProfileSource *ret_source) {
+        const MatchRule *m = NULL;
+        const Profile *p = override ? config_find_profile(c, override) : NULL;
+        ProfileSource source = PROFILE_SOURCE_OVERRIDE;
+
+        if (!p) {
+                p = config_select_profile(c, u, &m);
+                source = !p ? PROFILE_SOURCE_NONE : m ? PROFILE_SOURCE_RULE : PROFILE_SOURCE_DEFAULT;
+        }
+        if (ret_rule)
+                *ret_rule = m;
+        if (ret_source)
+                *ret_source = source;
+        return p;
+}

@@ -314,6 +314,14 @@ TEST(usage_errors) {
                 { { "show", "-p", "State,,Id", "x.scope" }, "--property=State,,Id: expected property names" },
                 { { "show", "-p", "State," , "x.scope" },   "--property=State,: expected property names" },
                 { { "show", "x.scope", "--property" },      "option '--property' requires an argument" },
+                { { "set-profile" },                        "'set-profile' needs a unit and a profile" },
+                { { "set-profile", "x.scope" },             "'set-profile' needs a unit and a profile" },
+                { { "set-profile", "a", "b", "c" },         "'set-profile' takes a unit and a profile, got 'c' too" },
+                { { "set-profile", "--json", "a", "b" },    "--json does not apply to 'set-profile'" },
+                { { "set-profile", "--root=/", "a", "b" },  "--root does not apply to 'set-profile'" },
+                { { "clear-profile" },                      "'clear-profile' needs a unit" },
+                { { "clear-profile", "a", "b" },            "'clear-profile' takes one unit, got 'b' too" },
+                { { "clear-profile", "-s", "KILL", "a" },   "--signal does not apply to 'clear-profile'" },
         };
         Run r;
 
@@ -724,6 +732,34 @@ static int fake_unit_action(sd_bus_message *m, void *userdata, sd_bus_error *e) 
         return sd_bus_error_setf(e, "org.freedesktop.systemd1.NoSuchUnit", "Unit %s not loaded.", unit);
 }
 
+/* set-profile, clear-profile: the units as for freeze; of the profiles only "background"
+ * exists. Calls are appended to /calls as "METHOD UNIT[ PROFILE]". */
+static int fake_profile_action(sd_bus_message *m, void *userdata, sd_bus_error *e) {
+        const char *method = sd_bus_message_get_member(m), *unit, *profile = NULL;
+        FILE *f;
+        int r;
+
+        r = streq(method, "SetUnitProfile") ? sd_bus_message_read(m, "ss", &unit, &profile)
+                                            : sd_bus_message_read(m, "s", &unit);
+        if (r < 0)
+                return r;
+        f = fopen(tree_path("/calls"), "ae");
+        if (f) {
+                fprintf(f, "%s %s%s%s\n", method, unit, profile ? " " : "", strempty(profile));
+                fclose(f);
+        }
+        if (streq(unit, "denied.scope"))
+                return sd_bus_error_set(e, SD_BUS_ERROR_ACCESS_DENIED,
+                                        "Setting a unit's profile requires root or membership in group agentadm.");
+        if (!streq(unit, "ok.scope"))
+                return sd_bus_error_setf(e, "org.agentcgroup1.Error.UnitNotManaged",
+                                         "%s is not managed by agentcgroupd.", unit);
+        if (profile && !streq(profile, "background"))
+                return sd_bus_error_setf(e, "org.agentcgroup1.Error.NoSuchProfile",
+                                         "There is no profile %s in the configuration in effect.", profile);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
 static const sd_bus_vtable fake_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", fake_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -736,6 +772,8 @@ static const sd_bus_vtable fake_vtable[] = {
         SD_BUS_METHOD("FreezeUnit", "s", "", fake_unit_action, 0),
         SD_BUS_METHOD("ThawUnit", "s", "", fake_unit_action, 0),
         SD_BUS_METHOD("KillUnit", "si", "", fake_unit_action, 0),
+        SD_BUS_METHOD("SetUnitProfile", "ss", "", fake_profile_action, 0),
+        SD_BUS_METHOD("ClearUnitProfile", "s", "", fake_profile_action, 0),
         SD_BUS_VTABLE_END
 };
 
@@ -987,7 +1025,7 @@ TEST(bus_list_status_reload) {
         fake = fake_daemon_start(RELOAD_DENY);
         r = run("reload", NULL);
         ASSERT_EQ(r.status, 4);
-        ASSERT_TEXT_EQ(r.err, "reload needs root: Only root may reload the configuration.\n");
+        ASSERT_TEXT_EQ(r.err, "reload: access denied: Only root may reload the configuration.\n");
         run_done(&r);
         fake_daemon_stop(fake);
 
@@ -1219,6 +1257,43 @@ TEST(bus_freeze_thaw_kill) {
         CHECK_UNIT_RUN(2, "'freeze' needs at least one unit. See 'agentcgroupctl --help'.\n", "", "freeze");
 
         fake_daemon_stop(fake);
+        bus_stop();
+        tree_cleanup();
+}
+
+/* set-profile and clear-profile: one call, its status, the unit named in every error. */
+TEST(bus_set_clear_profile) {
+        pid_t fake;
+
+        tree_setup();
+        if (!bus_start()) {
+                tree_cleanup();
+                return;
+        }
+        fake = fake_daemon_start(RELOAD_OK);
+
+        CHECK_UNIT_RUN(0, "", "SetUnitProfile ok.scope background\n", "set-profile", "ok.scope", "background");
+        CHECK_UNIT_RUN(0, "", "ClearUnitProfile ok.scope\n", "clear-profile", "ok.scope");
+        CHECK_UNIT_RUN(1, "set-profile ok.scope: There is no profile nope in the configuration in effect.\n",
+                       "SetUnitProfile ok.scope nope\n", "set-profile", "ok.scope", "nope");
+        CHECK_UNIT_RUN(5, "set-profile other.scope: other.scope is not managed by agentcgroupd.\n",
+                       "SetUnitProfile other.scope background\n", "set-profile", "other.scope", "background");
+        CHECK_UNIT_RUN(5, "clear-profile other.scope: other.scope is not managed by agentcgroupd.\n",
+                       "ClearUnitProfile other.scope\n", "clear-profile", "other.scope");
+        CHECK_UNIT_RUN(4, "set-profile denied.scope: access denied: Setting a unit's profile requires root or "
+                          "membership in group agentadm.\n",
+                       "SetUnitProfile denied.scope background\n", "set-profile", "denied.scope", "background");
+        CHECK_UNIT_RUN(4, "clear-profile denied.scope: access denied: Setting a unit's profile requires root or "
+                          "membership in group agentadm.\n",
+                       "ClearUnitProfile denied.scope\n", "clear-profile", "denied.scope");
+        /* Usage errors send nothing. */
+        CHECK_UNIT_RUN(2, "'set-profile' needs a unit and a profile. See 'agentcgroupctl --help'.\n", "",
+                       "set-profile", "ok.scope");
+        fake_daemon_stop(fake);
+
+        /* Nothing on the bus: status 3, the unit named. */
+        CHECK_UNIT_RUN(3, "set-profile ok.scope: agentcgroupd is not running (no org.agentcgroup1 on the system bus)\n",
+                       "", "set-profile", "ok.scope", "background");
         bus_stop();
         tree_cleanup();
 }

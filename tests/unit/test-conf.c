@@ -302,3 +302,54 @@ TEST(dump_keeps_emptied_managed_slices) {
         ASSERT_NULL(b->managed_slices); /* still "manage nothing", not the default agent.slice */
         free(buf);
 }
+
+TEST(admin_group) {
+        _cleanup_(config_freep) Config *c = NULL, *d = NULL, *bad = NULL;
+        _cleanup_(freep) char *dump = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        ASSERT_OK(config_new(&c));
+        ASSERT_NULL(c->admin_group);
+        parse_text(c, "main.conf", "[Manager]\nAdminGroup=agent-admins\n");
+        ASSERT_OK(config_finalize(c));
+        ASSERT_EQ(c->n_errors, 0);
+        ASSERT_STREQ(c->admin_group, "agent-admins");
+        /* The effective configuration keeps it. */
+        f = open_memstream(&dump, &size);
+        ASSERT_NOT_NULL(f);
+        ASSERT_OK(config_dump(c, f));
+        fclose(f);
+        ASSERT_NOT_NULL(strstr(dump, "\nAdminGroup=agent-admins\n"));
+
+        /* A later file replaces it, a numeric GID is a group too, empty resets to root only. */
+        ASSERT_OK(config_new(&d));
+        parse_text(d, "main.conf", "[Manager]\nAdminGroup=wheel\n");
+        parse_text(d, "50-a.conf", "[Manager]\nAdminGroup=4242\n");
+        ASSERT_STREQ(d->admin_group, "4242");
+        parse_text(d, "60-b.conf", "[Manager]\nAdminGroup=\n");
+        ASSERT_NULL(d->admin_group);
+        ASSERT_OK(config_finalize(d));
+        ASSERT_EQ(d->n_errors, 0);
+
+        /* Bad values name file and line and leave the setting as it was. */
+        ASSERT_OK(config_new(&bad));
+        parse_text(bad, "g.conf",
+                   "[Manager]\n"
+                   "AdminGroup=ops\n"
+                   "AdminGroup=two groups\n"
+                   "AdminGroup=-dash\n"
+                   "AdminGroup=4294967295\n"
+                   "AdminGroup=99999999999\n"
+                   "AdminGroup=a/b\n"
+                   "AdminGroup=abcdefghijabcdefghijabcdefghijabc\n");
+        ASSERT_OK(config_finalize(bad));
+        ASSERT_EQ(bad->n_errors, 6);
+        ASSERT_HAS_ERROR(bad, "g.conf", 3, "AdminGroup=two groups: not a valid group name or GID");
+        ASSERT_HAS_ERROR(bad, "g.conf", 4, "AdminGroup=-dash: not a valid group name");
+        ASSERT_HAS_ERROR(bad, "g.conf", 5, "AdminGroup=4294967295: GID out of range");
+        ASSERT_HAS_ERROR(bad, "g.conf", 6, "AdminGroup=99999999999: GID out of range");
+        ASSERT_HAS_ERROR(bad, "g.conf", 7, "AdminGroup=a/b: not a valid group name");
+        ASSERT_HAS_ERROR(bad, "g.conf", 8, "not a valid group name");
+        ASSERT_STREQ(bad->admin_group, "ops");
+}

@@ -115,3 +115,39 @@ TEST(status_and_errors) {
         ASSERT_TRUE(json_object_object_get_ex(parsed, "config_errors", &v));
         ASSERT_EQ(json_object_get_int(v), 2);
 }
+
+/* A profile set at run time: the daemon reports the rule as "(override)"; the table shows it
+ * so, the JSON has no rule and says where the profile came from. */
+TEST(unit_rows_override) {
+        static const UnitRow rows[] = {
+                { "agent-s1.slice", "slice", "agent.slice", "session", "session-slices", 17 },
+                { "odd.service", "service", "agent-s1.slice", "", "", 99 },
+                { "tool-1.scope", "scope", "agent-s1.slice", "background", "(override)", 20 },
+                { "tool-2.scope", "scope", "agent-s1.slice", "tool-burst", "", 21 },
+        };
+        static const char * const sources[] = { "rule", NULL, "override", "default" };
+        _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_(json_object_putp) json_object *o = NULL, *j = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                const char *s = unit_row_source(&rows[i]);
+
+                if (!sources[i] ? s != NULL : !streq_ptr(s, sources[i]))
+                        TEST_FAIL("row %zu: source %s, expected %s", i, strna(s), strna(sources[i]));
+        }
+
+        ASSERT_OK(unit_rows_to_table(rows, ELEMENTSOF(rows), &t));
+        ASSERT_STREQ(table_get(t, 2, 3), "background");
+        ASSERT_STREQ(table_get(t, 2, 4), "(override)");
+        ASSERT_STREQ(table_get(t, 3, 4), "(default)");
+
+        ASSERT_OK(unit_rows_to_json(rows, ELEMENTSOF(rows), &o));
+        j = print_and_parse(o, JSON_FORMAT_SHORT);
+        ASSERT_NULL(get_str(json_object_array_get_idx(j, 2), "rule"));
+        ASSERT_STREQ(get_str(json_object_array_get_idx(j, 2), "source"), "override");
+        ASSERT_STREQ(get_str(json_object_array_get_idx(j, 2), "profile"), "background");
+        ASSERT_STREQ(get_str(json_object_array_get_idx(j, 0), "source"), "rule");
+        ASSERT_STREQ(get_str(json_object_array_get_idx(j, 0), "rule"), "session-slices");
+        ASSERT_STREQ(get_str(json_object_array_get_idx(j, 3), "source"), "default");
+        ASSERT_NULL(get_str(json_object_array_get_idx(j, 1), "source"));
+}

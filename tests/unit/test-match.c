@@ -140,3 +140,63 @@ TEST(profile_properties) {
         ASSERT_EQ(t.n, 0);
         ASSERT_FALSE(unit_property_set_equal(&s, &t));
 }
+
+/* A run-time override beats the rules and DefaultProfile= while its profile exists; a profile
+ * that is gone (after a reload) is ignored and the rules choose. */
+TEST(override_resolves_ahead_of_rules) {
+        _cleanup_(config_freep) Config *c = load(rules);
+        const MatchRule *m = (const MatchRule *) 1;
+        ProfileSource source = _PROFILE_SOURCE_MAX;
+        const Profile *p;
+        UnitFacts u;
+
+        ASSERT_NOT_NULL(c);
+        u = scope("t.scope", "agent-vip1.slice");
+        p = config_resolve_profile(c, &u, "alice", &m, &source);
+        ASSERT_STREQ(p->name, "alice");
+        ASSERT_NULL(m);
+        ASSERT_EQ(source, PROFILE_SOURCE_OVERRIDE);
+
+        /* No override: the first rule, as config_select_profile(). */
+        p = config_resolve_profile(c, &u, NULL, &m, &source);
+        ASSERT_STREQ(p->name, "interactive");
+        ASSERT_STREQ(m->name, "vip");
+        ASSERT_EQ(source, PROFILE_SOURCE_RULE);
+
+        /* The override's profile is not in this configuration. */
+        p = config_resolve_profile(c, &u, "gone", &m, &source);
+        ASSERT_STREQ(p->name, "interactive");
+        ASSERT_STREQ(m->name, "vip");
+        ASSERT_EQ(source, PROFILE_SOURCE_RULE);
+
+        /* No rule matches: DefaultProfile=, or the override over it. */
+        u = scope("t.scope", "agent-s1.slice");
+        p = config_resolve_profile(c, &u, NULL, &m, &source);
+        ASSERT_STREQ(p->name, "tool");
+        ASSERT_NULL(m);
+        ASSERT_EQ(source, PROFILE_SOURCE_DEFAULT);
+        p = config_resolve_profile(c, &u, "session", NULL, &source);
+        ASSERT_STREQ(p->name, "session");
+        ASSERT_EQ(source, PROFILE_SOURCE_OVERRIDE);
+
+        ASSERT_STREQ(profile_source_to_string(PROFILE_SOURCE_NONE), "");
+        ASSERT_STREQ(profile_source_to_string(PROFILE_SOURCE_OVERRIDE), "override");
+        ASSERT_NULL(profile_source_to_string(_PROFILE_SOURCE_MAX));
+        /* The override marker can never be a rule's name. */
+        ASSERT_FALSE(profile_name_is_valid(RULE_OVERRIDE));
+}
+
+TEST(override_without_rules) {
+        _cleanup_(config_freep) Config *c = load("[Profile:only]\nCPUWeight=5\n");
+        ProfileSource source;
+        UnitFacts u;
+
+        ASSERT_NOT_NULL(c);
+        u = scope("t.scope", "agent-s1.slice");
+        ASSERT_NULL(config_resolve_profile(c, &u, NULL, NULL, &source));
+        ASSERT_EQ(source, PROFILE_SOURCE_NONE);
+        ASSERT_NULL(config_resolve_profile(c, &u, "nope", NULL, &source));
+        ASSERT_EQ(source, PROFILE_SOURCE_NONE);
+        ASSERT_STREQ(config_resolve_profile(c, &u, "only", NULL, &source)->name, "only");
+        ASSERT_EQ(source, PROFILE_SOURCE_OVERRIDE);
+}

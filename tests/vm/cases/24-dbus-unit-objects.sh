@@ -36,7 +36,7 @@ grep -qx /org/agentcgroup1/unit/agent_2eslice <<<"$tree" && fail "busctl tree li
 
 intro=$(busctl introspect org.agentcgroup1 "$path")
 assert_contains "$intro" "$iface"
-for p in Id Type Slice ControlGroup ControlGroupId Profile Rule Class State MemoryCurrent EffectiveMemoryHigh \
+for p in Id Type Slice ControlGroup ControlGroupId Profile Rule ProfileSource Class State MemoryCurrent EffectiveMemoryHigh \
          StallPercent ThrottleCount FreezeCount ThawCount KillCount OOMKillCount FrozenUSec LastAction \
          LastReason LastActionTimestamp; do
     grep -q "^\.$p " <<<"$intro" || fail "introspection lacks $p"
@@ -54,6 +54,8 @@ assert_eq "s \"$(unit_prop uobj1.scope ControlGroup)\"" "$(uprop "$path" Control
 assert_eq "t $(unit_prop uobj1.scope ControlGroupId)" "$(uprop "$path" ControlGroupId)" "ControlGroupId"
 assert_eq 's "tool-burst"' "$(uprop "$path" Profile)" "Profile"
 assert_eq 's ""' "$(uprop "$path" Rule)" "Rule (the default profile)"
+assert_eq 's "default"' "$(uprop "$path" ProfileSource)" "ProfileSource (the default profile)"
+assert_eq 's "rule"' "$(uprop "$slice_path" ProfileSource)" "the slice's ProfileSource"
 assert_eq 's "tool-burst"' "$(uprop "$path" Class)" "Class"
 assert_eq 's "session"' "$(uprop "$slice_path" Profile)" "the slice's Profile"
 assert_eq 's "interactive"' "$(uprop "$slice_path" Class)" "the slice's Class"
@@ -64,7 +66,7 @@ assert_eq 's "none"' "$(uprop "$path" LastAction)" "LastAction of an idle scope"
 assert_eq 's "running"' "$(setpriv --reuid=65534 --regid=65534 --clear-groups \
     busctl get-property org.agentcgroup1 "$path" "$iface" State)" "State read by nobody"
 all=$(busctl --json=short call org.agentcgroup1 "$path" org.freedesktop.DBus.Properties GetAll s "$iface")
-assert_eq 21 "$(jq '.data[0] | length' <<<"$all")" "GetAll: number of properties"
+assert_eq 22 "$(jq '.data[0] | length' <<<"$all")" "GetAll: number of properties"
 
 # ListUnitStates: managed units only, the same state.
 states=$(busctl --json=short call "${mgr[@]}" ListUnitStates)
@@ -93,7 +95,7 @@ log "$show"
 grep -qx "Profile=tool-burst" <<<"$show" || fail "show: no Profile=tool-burst"
 grep -qx "State=running" <<<"$show" || fail "show: no State=running"
 grep -qx "Id=uobj1.scope" <<<"$show" || fail "show: no Id=uobj1.scope"
-assert_eq 21 "$(wc -l <<<"$show")" "show: lines"
+assert_eq 22 "$(wc -l <<<"$show")" "show: lines"
 assert_eq running "$(agentcgroupctl show --value -p State uobj1.scope)" "show --value"
 assert_eq tool-burst "$(agentcgroupctl show --json=short uobj1.scope | jq -r .Profile)" "show --json"
 rc=0; err=$(agentcgroupctl show outside-u1.scope 2>&1) || rc=$?
