@@ -919,8 +919,12 @@ int memory_watch_unit(TrackedUnit *u, const Profile *p) {
         u->mem.params.low = profile_memory_low(p, m->physical_memory, u->type == UNIT_TYPE_SLICE);
         u->mem.name = u->name;
         protect_schedule(m); /* its slices pass its MemoryLow= on */
-        if (u->cgroup_fd >= 0)
-                return 0; /* a reload: new parameters, same watches */
+        if (u->cgroup_fd >= 0) {
+                /* A reload or a profile override: new parameters, same watches. The new
+                 * OOMScoreAdjust= now, not at the next evaluation that runs while busy. */
+                memory_adjust_oom_scores(u, 0);
+                return 0;
+        }
         /* Processes live in scopes and services. A slice's memory is its children's: acting on
          * it as well would count every byte twice and make a session slice look like its
          * busiest tool call. */

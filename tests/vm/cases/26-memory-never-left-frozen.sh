@@ -12,6 +12,8 @@ dropin_write 50-frozen.conf '
 RelaxSec=20s
 [Profile:nf-high]
 Class=interactive
+# No headroom: LOW is to be frozen by HIGH's stall, not moved out ahead of it (case 29).
+MemoryHeadroom=0
 [Profile:nf-low]
 Class=background
 FreezeAfterSec=500ms

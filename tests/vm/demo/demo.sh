@@ -22,7 +22,10 @@ show_units() {
 }
 
 step "A site drop-in: batch sessions get a tight memory budget"
-dropin_write 50-demo.conf $'[Profile:background]\nMemoryHigh=150M\nMemoryMax=400M'
+# MemoryHeadroom=0: by default an interactive unit keeps a quarter of its domain free, and the
+# daemon would move the noisy tool call out to swap before the burst even stalls; the demo
+# shows the ladder that follows a stall.
+dropin_write 50-demo.conf $'[Profile:background]\nMemoryHigh=150M\nMemoryMax=400M\n[Profile:interactive]\nMemoryHeadroom=0'
 cat "$DROPIN_DIR/50-demo.conf"
 
 step "Start agentcgroupd (Type=notify: systemctl returns once existing units are adopted)"
