@@ -12,7 +12,7 @@ dropin_write 50-frozen.conf '
 RelaxSec=20s
 [Profile:nf-high]
 Class=interactive
-# No headroom: LOW is to be frozen by HIGH's stall, not moved out ahead of it (case 29).
+# No headroom: LOW is to be frozen when HIGH stalls, not moved out ahead of it (case 29).
 MemoryHeadroom=0
 [Profile:nf-low]
 Class=background
