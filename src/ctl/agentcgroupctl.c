@@ -8,11 +8,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "agentcgroupctl.h"
 #include "config.h"
+#include "event-format.h"
 #include "log.h"
 #include "pager.h"
+#include "parse-util.h"
 #include "strv.h"
 #include "terminal-util.h"
 
@@ -26,6 +29,9 @@ bool arg_color_stderr = false;
 int arg_signal = SIGTERM;
 char **arg_properties = NULL;
 bool arg_value = false;
+bool arg_follow = false;
+uint64_t arg_lines = 50;
+uint64_t arg_since = 0;
 
 /* Options that only some commands take, so that a misplaced one is reported, not ignored. */
 typedef enum VerbOption {
@@ -35,10 +41,14 @@ typedef enum VerbOption {
         OPT_SIGNAL    = 1 << 3,
         OPT_PROPERTY  = 1 << 4,
         OPT_VALUE     = 1 << 5,
+        OPT_FOLLOW    = 1 << 6,
+        OPT_LINES     = 1 << 7,
+        OPT_SINCE     = 1 << 8,
 } VerbOption;
 
 static const char * const verb_option_names[] = {
         "--effective", "--json", "--no-legend", "--signal", "--property", "--value",
+        "--follow", "--lines", "--since",
 };
 static unsigned arg_given = 0;
 static char *arg_root_buf = NULL;
@@ -68,6 +78,8 @@ static const Verb verbs[] = {
         { "kill",       1, UINT_MAX, OPT_SIGNAL,               false, true,  verb_kill },
         { "set-profile", 2, 2,       0,                        false, true,  verb_set_profile, "a unit and a profile" },
         { "clear-profile", 1, 1,     0,                        false, true,  verb_clear_profile },
+        /* Reads the journal; pages itself unless --follow. */
+        { "events",     0, UINT_MAX, OPT_JSON | OPT_FOLLOW | OPT_LINES | OPT_SINCE, false, false, verb_events },
 };
 
 static void help(void) {
@@ -98,20 +110,28 @@ static void help(void) {
                "                         rules, until clear-profile or a daemon restart (root)\n"
                "  clear-profile UNIT     Let the match rules choose the unit's profile again\n"
                "                         (root)\n\n"
+               "Journal commands (the daemon's journal entries, with sd-journal):\n"
+               "  events [UNIT...]       Show the daemon's events: profiles applied, memory\n"
+               "                         actions, configurations loaded and rejected; only\n"
+               "                         those about UNITs when given\n\n"
                "Options:\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
                "     --root=PATH         Read the configuration below PATH (not for daemon\n"
-               "                         commands)\n"
+               "                         commands); events: the journal below PATH\n"
                "     --effective         cat-config: show the merged result instead\n"
-               "     --json[=MODE]       profiles, rules, list, status, show: print JSON;\n"
-               "                         MODE is pretty or short (default: pretty on a\n"
+               "     --json[=MODE]       profiles, rules, list, status, show, events: print\n"
+               "                         JSON; MODE is pretty or short (default: pretty on a\n"
                "                         terminal, else short)\n"
                "     --no-legend         profiles, rules, list: no column headers and summary\n"
                "  -s --signal=SIG        kill: the signal, a name (TERM, SIGKILL) or a number\n"
                "                         (default: TERM)\n"
                "  -p --property=NAME,... show: only these properties\n"
                "     --value             show: only the values, without NAME=\n"
+               "  -f --follow            events: then wait for new events, until interrupted\n"
+               "  -n --lines=N           events: show the last N events, or all (default: 50)\n"
+               "     --since=TIME        events: only events since TIME: 2024-05-01 12:00,\n"
+               "                         -1h, 10min ago, today, @EPOCH\n"
                "     --no-pager          Do not pipe the output into a pager\n"
                "\n(root): root, or a member of AdminGroup= in agentcgroup.conf.\n"
                "\nExit status: 0 OK, 1 configuration errors (or a rejected reload) or failure,\n"
@@ -190,6 +210,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_NO_LEGEND,
                 ARG_SIGNAL,
                 ARG_VALUE,
+                ARG_SINCE,
         };
         static const struct option options[] = {
                 { "help",      no_argument,       NULL, 'h' },
@@ -202,11 +223,14 @@ static int parse_argv(int argc, char *argv[]) {
                 { "signal",    required_argument, NULL, 's' },
                 { "property",  required_argument, NULL, 'p' },
                 { "value",     no_argument,       NULL, ARG_VALUE },
+                { "follow",    no_argument,       NULL, 'f' },
+                { "lines",     required_argument, NULL, 'n' },
+                { "since",     required_argument, NULL, ARG_SINCE },
                 {}
         };
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "hs:p:", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hs:p:fn:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -270,6 +294,34 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_value = true;
                         arg_given |= OPT_VALUE;
                         break;
+                case 'f':
+                        arg_follow = true;
+                        arg_given |= OPT_FOLLOW;
+                        break;
+                case 'n':
+                        if (streq(optarg, "all"))
+                                arg_lines = UINT64_MAX;
+                        else if (parse_uint64(optarg, &arg_lines) < 0 || arg_lines == UINT64_MAX) {
+                                log_error("--lines=%s: expected a number of events or 'all'.", optarg);
+                                return -EINVAL;
+                        }
+                        arg_given |= OPT_LINES;
+                        break;
+                case ARG_SINCE: {
+                        struct timespec ts;
+
+                        if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+                                return log_error_errno(negative_errno(), "Failed to read the clock: %m");
+                        r = parse_since(optarg, (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000,
+                                        &arg_since);
+                        if (r < 0) {
+                                log_error("--since=%s: expected a time such as '2024-05-01 12:00', '-1h', "
+                                          "'10min ago', 'today' or '@1714564800'.", optarg);
+                                return -EINVAL;
+                        }
+                        arg_given |= OPT_SINCE;
+                        break;
+                }
                 case '?':
                         /* getopt_long() said which option and what is wrong with it. */
                         log_error("See '%s --help'.", program_invocation_short_name);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <systemd/sd-bus.h>
 
@@ -28,6 +29,9 @@ extern bool arg_color_stderr;
 extern int arg_signal;          /* kill: SIGTERM unless --signal= */
 extern char **arg_properties;   /* show: --property= names, NULL: all */
 extern bool arg_value;          /* show: --value */
+extern bool arg_follow;         /* events: --follow */
+extern uint64_t arg_lines;      /* events: --lines=, UINT64_MAX: all */
+extern uint64_t arg_since;      /* events: --since=, microseconds since the epoch; 0: not given */
 
 /* argv[0] is the verb's own name. */
 int verb_verify(int argc, char *argv[]);
@@ -45,6 +49,8 @@ int verb_set_profile(int argc, char *argv[]);
 int verb_clear_profile(int argc, char *argv[]);
 /* agentcgroupctl-show.c */
 int verb_show(int argc, char *argv[]);
+/* agentcgroupctl-events.c: the daemon's journal entries, with sd-journal. */
+int verb_events(int argc, char *argv[]);
 
 /* The daemon's D-Bus API, and helpers for the commands that use it (agentcgroupctl-bus.c). */
 #define AGC_BUS_NAME "org.agentcgroup1"

@@ -10,6 +10,7 @@ bool colors_enabled_for_fd(int fd);
 #define ANSI_NORMAL         "\x1b[0m"
 #define ANSI_BOLD           "\x1b[1m"
 #define ANSI_HIGHLIGHT_RED  "\x1b[0;1;31m"
+#define ANSI_HIGHLIGHT_YELLOW "\x1b[0;1;33m"
 #define ANSI_HIGHLIGHT_BLUE "\x1b[0;1;34m"
 #define ANSI_GREY           "\x1b[0;38;5;245m"
 

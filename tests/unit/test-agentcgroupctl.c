@@ -1297,3 +1297,51 @@ TEST(bus_set_clear_profile) {
         bus_stop();
         tree_cleanup();
 }
+
+/* events: bad arguments are usage errors found before the journal is read; a journal with no
+ * entries (a tree without journal files, through --root) shows nothing and succeeds. */
+TEST(events_usage_and_empty_journal) {
+        static const struct {
+                const char *args[4];
+                const char *needle;
+        } cases[] = {
+                { { "events", "bad/name" },               "events: 'bad/name' is not a valid unit name; expected a full name such as tool-42.scope" },
+                { { "events", "ok.scope", "runtime-x" },  "events: 'runtime-x' is not a valid unit name" },
+                { { "events", "--lines=x" },              "--lines=x: expected a number of events or 'all'" },
+                { { "events", "-n", "-1" },               "--lines=-1: expected a number of events or 'all'" },
+                { { "events", "--lines=" },               "--lines=: expected a number of events or 'all'" },
+                { { "events", "--since=bogus" },          "--since=bogus: expected a time such as" },
+                { { "events", "--since=1h" },             "--since=1h: expected a time such as" },
+                { { "events", "--json=xml" },             "--json=xml: unknown format" },
+                { { "events", "--no-legend" },            "--no-legend does not apply to 'events'" },
+                { { "events", "--signal=KILL" },          "--signal does not apply to 'events'" },
+                { { "list", "--follow" },                 "--follow does not apply to 'list'" },
+                { { "show", "-n", "5", "x.scope" },       "--lines does not apply to 'show'" },
+                { { "status", "--since=today" },          "--since does not apply to 'status'" },
+                { { "events", "-f", "--bogus" },          "unrecognized option '--bogus'" },
+        };
+        Run r;
+
+        tree_setup();
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                r = run(cases[i].args[0], cases[i].args[1], cases[i].args[2], cases[i].args[3], NULL);
+                if (r.status != 2 || !strstr(r.err, cases[i].needle) || !streq(r.out, "")) {
+                        dump_text("stdout", r.out);
+                        dump_text("stderr", r.err);
+                        TEST_FAIL("case %zu: status %d; expected 2 and \"%s\"", i, r.status, cases[i].needle);
+                }
+                run_done(&r);
+        }
+
+        r = run("events", root_arg(), "--no-pager", NULL);
+        ASSERT_EQ(r.status, 0);
+        ASSERT_TEXT_EQ(r.out, "");
+        ASSERT_TEXT_EQ(r.err, "");
+        run_done(&r);
+        r = run("events", root_arg(), "--json=short", "-n", "all", "--since=-1h", "tool-1.scope", NULL);
+        ASSERT_EQ(r.status, 0);
+        ASSERT_TEXT_EQ(r.out, "");
+        ASSERT_TEXT_EQ(r.err, "");
+        run_done(&r);
+        tree_cleanup();
+}
