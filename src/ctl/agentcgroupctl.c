@@ -109,7 +109,9 @@ static void help(void) {
                "                         Give a managed unit PROFILE, ahead of the match\n"
                "                         rules, until clear-profile or a daemon restart (root)\n"
                "  clear-profile UNIT     Let the match rules choose the unit's profile again\n"
-               "                         (root)\n\n"
+               "                         (root)\n"
+               "  run [OPTIONS] CMD...   Run CMD in a tool-call scope with its profile from the\n"
+               "                         start (root); see '%1$s run --help'\n\n"
                "Journal commands (the daemon's journal entries, with sd-journal):\n"
                "  events [UNIT...]       Show the daemon's events: profiles applied, memory\n"
                "                         actions, configurations loaded and rejected; only\n"
@@ -418,7 +420,14 @@ static int run(int argc, char *argv[]) {
         const Verb *v;
         int r;
 
+        if (streq(program_invocation_short_name, "agentcgroup-shell")) {
+                log_setup("agentcgroup-shell", LOG_TARGET_CONSOLE);
+                return shell_main(argc, argv);
+        }
         log_setup("agentcgroupctl", LOG_TARGET_CONSOLE);
+        /* Options after "run" belong to it, and those after its COMMAND to COMMAND. */
+        if (argc > 1 && streq(argv[1], "run"))
+                return run_main(argc - 1, argv + 1);
 
         r = parse_argv(argc, argv);
         if (r <= 0)

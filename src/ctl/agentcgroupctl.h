@@ -47,6 +47,11 @@ int verb_thaw(int argc, char *argv[]);
 int verb_kill(int argc, char *argv[]);
 int verb_set_profile(int argc, char *argv[]);
 int verb_clear_profile(int argc, char *argv[]);
+/* agentcgroupctl-run.c: "run" parses its own options (argv[0] is "run"); returns the exit
+ * status, or does not return (COMMAND replaced the process). */
+int run_main(int argc, char *argv[]);
+/* agentcgroup-shell (this program under that name): argv as a shell gets it. */
+int shell_main(int argc, char *argv[]);
 /* agentcgroupctl-show.c */
 int verb_show(int argc, char *argv[]);
 /* agentcgroupctl-events.c: the daemon's journal entries, with sd-journal. */

@@ -10,6 +10,7 @@
 #include "bus-util.h"
 #include "config.h"
 #include "dbus-manager.h"
+#include "dbus-session.h"
 #include "dbus-unit.h"
 #include "log.h"
 #include "profile-override.h"
@@ -20,7 +21,7 @@
  * anything needs root or membership in AdminGroup=, checked on the caller's credentials as the
  * bus reports them (never on anything the caller says about itself). */
 
-static int check_admin(Manager *m, sd_bus_message *msg, const char *what, sd_bus_error *error) {
+int bus_check_admin(Manager *m, sd_bus_message *msg, const char *what, uid_t *ret_euid, sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         const char *group = m->config ? m->config->admin_group : NULL;
         CallerCreds c = { .egid = GID_INVALID };
@@ -37,6 +38,8 @@ static int check_admin(Manager *m, sd_bus_message *msg, const char *what, sd_bus
                 r = sd_bus_creds_get_euid(creds, &c.euid);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "%s: cannot tell who is calling: %m", what);
+        if (ret_euid)
+                *ret_euid = c.euid;
         if (caller_is_admin(&c, GID_INVALID))
                 return 0;
         if (!group)
@@ -159,20 +162,35 @@ static int method_list_unit_states(sd_bus_message *msg, void *userdata, sd_bus_e
 }
 
 /* An error never echoes more than 64 characters of an argument: names may be huge. */
-static int check_unit_name(const char *unit, sd_bus_error *error) {
+int bus_check_unit_name(const char *unit, sd_bus_error *error) {
         if (!unit_name_is_valid(unit))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "'%.64s%s' is not a valid unit name.",
                                          unit, strlen(unit) > 64 ? "..." : "");
         return 0;
 }
 
+int bus_check_profile_name(const char *profile, sd_bus_error *error) {
+        if (!profile_name_is_valid(profile))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "'%.64s%s' is not a valid profile name (1-%d characters from A-Z a-z 0-9 - _ .).",
+                                         profile, strlen(profile) > 64 ? "..." : "", PROFILE_NAME_MAX);
+        return 0;
+}
+
+int bus_check_profile_exists(Manager *m, const char *profile, sd_bus_error *error) {
+        if (!m->config || !config_find_profile(m->config, profile))
+                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_PROFILE,
+                                         "There is no profile %s in the configuration in effect.", profile);
+        return 0;
+}
+
 /* A valid unit name the daemon manages, else the error for the caller (InvalidArgs or
  * UnitNotManaged): the API never acts on, or tells about, units outside the managed slices. */
-static int get_managed_unit(Manager *m, const char *name, TrackedUnit **ret, sd_bus_error *error) {
+int bus_get_managed_unit(Manager *m, const char *name, TrackedUnit **ret, sd_bus_error *error) {
         TrackedUnit *u;
         int r;
 
-        r = check_unit_name(name, error);
+        r = bus_check_unit_name(name, error);
         if (r < 0)
                 return r;
         u = manager_get_unit(m, name);
@@ -191,7 +209,7 @@ static int method_get_unit(sd_bus_message *msg, void *userdata, sd_bus_error *er
         r = sd_bus_message_read(msg, "s", &name);
         if (r < 0)
                 return r;
-        r = get_managed_unit(userdata, name, &u, error);
+        r = bus_get_managed_unit(userdata, name, &u, error);
         if (r < 0)
                 return r;
         path = bus_unit_path(u->name);
@@ -206,7 +224,7 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         Manager *m = userdata;
         int r;
 
-        r = check_admin(m, msg, "Reloading the configuration", error);
+        r = bus_check_admin(m, msg, "Reloading the configuration", NULL, error);
         if (r < 0)
                 return r;
 
@@ -244,7 +262,7 @@ static void call_unref(void *p) {
         sd_bus_message_unref(p);
 }
 
-static int forward_to_systemd(Manager *m, sd_bus_message *call, const char *method, const char *unit, int signo) {
+int bus_forward_to_systemd(Manager *m, sd_bus_message *call, const char *method, const char *unit, int signo) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
         int r;
@@ -281,20 +299,20 @@ static int method_unit_action(sd_bus_message *msg, Manager *m, sd_bus_error *err
                 if (r < 0)
                         return r;
         }
-        r = check_admin(m, msg, systemd_method, error);
+        r = bus_check_admin(m, msg, systemd_method, NULL, error);
         if (r < 0)
                 return r;
-        r = check_unit_name(unit, error);
+        r = bus_check_unit_name(unit, error);
         if (r < 0)
                 return r;
         if (with_signal && (signo <= 0 || signo >= _NSIG))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%" PRIi32 " is not a signal number.", signo);
-        r = get_managed_unit(m, unit, &u, error);
+        r = bus_get_managed_unit(m, unit, &u, error);
         if (r < 0)
                 return r;
 
         log_unit_info(u->name, "%s requested over D-Bus.", systemd_method);
-        return forward_to_systemd(m, msg, systemd_method, u->name, signo);
+        return bus_forward_to_systemd(m, msg, systemd_method, u->name, signo);
 }
 
 static int method_freeze_unit(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -321,22 +339,21 @@ static int method_set_unit_profile(sd_bus_message *msg, void *userdata, sd_bus_e
         r = sd_bus_message_read(msg, "ss", &unit, &profile);
         if (r < 0)
                 return r;
-        r = check_admin(m, msg, "Setting a unit's profile", error);
+        r = bus_check_admin(m, msg, "Setting a unit's profile", NULL, error);
         if (r < 0)
                 return r;
-        r = check_unit_name(unit, error);
+        r = bus_check_unit_name(unit, error);
         if (r < 0)
                 return r;
-        if (!profile_name_is_valid(profile))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "'%.64s%s' is not a valid profile name (1-%d characters from A-Z a-z 0-9 - _ .).",
-                                         profile, strlen(profile) > 64 ? "..." : "", PROFILE_NAME_MAX);
-        r = get_managed_unit(m, unit, &u, error);
+        r = bus_check_profile_name(profile, error);
         if (r < 0)
                 return r;
-        if (!m->config || !config_find_profile(m->config, profile))
-                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_PROFILE,
-                                         "There is no profile %s in the configuration in effect.", profile);
+        r = bus_get_managed_unit(m, unit, &u, error);
+        if (r < 0)
+                return r;
+        r = bus_check_profile_exists(m, profile, error);
+        if (r < 0)
+                return r;
 
         return unit_set_profile_override(u, profile, msg);
 }
@@ -350,13 +367,13 @@ static int method_clear_unit_profile(sd_bus_message *msg, void *userdata, sd_bus
         r = sd_bus_message_read(msg, "s", &unit);
         if (r < 0)
                 return r;
-        r = check_admin(m, msg, "Clearing a unit's profile", error);
+        r = bus_check_admin(m, msg, "Clearing a unit's profile", NULL, error);
         if (r < 0)
                 return r;
-        r = check_unit_name(unit, error);
+        r = bus_check_unit_name(unit, error);
         if (r < 0)
                 return r;
-        r = get_managed_unit(m, unit, &u, error);
+        r = bus_get_managed_unit(m, unit, &u, error);
         if (r < 0)
                 return r;
         /* Nothing to clear is not an error: the unit is as the caller wants it. */
@@ -410,6 +427,22 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("s", unit),
                                 SD_BUS_NO_RESULT,
                                 method_clear_unit_profile, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("StartSession",
+                                SD_BUS_ARGS("s", session, "s", profile),
+                                SD_BUS_RESULT("s", unit),
+                                bus_method_start_session, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("StartToolCall",
+                                SD_BUS_ARGS("s", session, "s", tool, "s", profile, "au", pids),
+                                SD_BUS_RESULT("s", unit),
+                                bus_method_start_tool_call, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("EndSession",
+                                SD_BUS_ARGS("s", session, "t", grace_usec),
+                                SD_BUS_NO_RESULT,
+                                bus_method_end_session, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("EndToolCall",
+                                SD_BUS_ARGS("s", unit, "t", grace_usec),
+                                SD_BUS_NO_RESULT,
+                                bus_method_end_tool_call, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("UnitStateChanged",
                                 SD_BUS_ARGS("s", unit, "o", path, "s", state, "s", action, "s", reason),
                                 0),

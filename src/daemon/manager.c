@@ -9,6 +9,7 @@
 #include "bpf-memcg.h"
 #include "bus-util.h"
 #include "dbus-manager.h"
+#include "dbus-session.h"
 #include "dbus-unit.h"
 #include "cgroup-util.h"
 #include "conf-files.h"
@@ -48,6 +49,7 @@ int manager_new(Manager **ret, char **config_dirs) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        session_free(m);
         manager_free_units(m);
         sd_event_source_unref(m->status_timer);
         sd_event_source_unref(m->mem_timer);
@@ -265,6 +267,7 @@ static int on_job_removed(sd_bus_message *msg, void *userdata, sd_bus_error *ret
 
         if (sd_bus_message_read(msg, "uoss", &id, &job, &name, &result) < 0)
                 return 0;
+        session_job_removed(m, name, result);
         /* Slice, ControlGroup and ControlGroupId never emit PropertiesChanged: read them once the
          * job that started (or stopped, or restarted) the unit is done. */
         if (!streq(result, "done") || !unit_name_is_interesting(name))

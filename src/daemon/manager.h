@@ -12,6 +12,7 @@
 typedef struct TrackedUnit TrackedUnit;
 typedef struct MemcgBpf MemcgBpf;
 typedef struct DomainWatch DomainWatch;
+typedef struct PendingStart PendingStart;
 
 /* Calls to PID 1 in flight at once. dbus-daemon allows 128 pending replies per connection on
  * the system bus; queries wait in a queue beyond this, and each query may add one apply.
@@ -60,6 +61,8 @@ typedef struct Manager {
         sd_event_source *protect_source;
         DomainWatch **domains;          /* watches on the managed slices units count against (memory.c) */
         size_t n_domains;
+        PendingStart *pending_starts;   /* StartSession()/StartToolCall() awaiting their start job (dbus-session.c) */
+        unsigned n_pending_starts;
 } Manager;
 
 int manager_new(Manager **ret, char **config_dirs);

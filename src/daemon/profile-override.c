@@ -9,19 +9,24 @@
 void unit_profile_call_done(TrackedUnit *u, const sd_bus_error *e) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = TAKE_PTR(u->profile_call);
         _cleanup_(sd_bus_error_free) sd_bus_error dropped = SD_BUS_ERROR_NULL;
+        bool start_session;
         int r;
 
         if (!call)
                 return;
+        start_session = sd_bus_message_is_method_call(call, NULL, "StartSession") > 0;
+
         /* A reload between the call and now removed the profile: the override was dropped. */
-        if (!e && sd_bus_message_is_method_call(call, NULL, "SetUnitProfile") &&
+        if (!e && (start_session || sd_bus_message_is_method_call(call, NULL, "SetUnitProfile") > 0) &&
             u->profile_source != PROFILE_SOURCE_OVERRIDE) {
                 sd_bus_error_setf(&dropped, BUS_ERROR_NO_SUCH_PROFILE,
                                   "The profile was removed from the configuration before it was applied to %s.",
                                   u->name);
                 e = &dropped;
         }
-        r = e ? sd_bus_reply_method_error(call, e) : sd_bus_reply_method_return(call, NULL);
+        /* StartSession() of a running session answers with its name, as for a new one. */
+        r = e ? sd_bus_reply_method_error(call, e)
+              : start_session ? sd_bus_reply_method_return(call, "s", u->name) : sd_bus_reply_method_return(call, NULL);
         if (r < 0)
                 log_unit_debug_errno(u->name, r, "Failed to answer %s(): %m", sd_bus_message_get_member(call));
 }

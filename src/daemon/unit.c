@@ -454,7 +454,18 @@ static bool config_has_user_rules(const Config *c) {
         return false;
 }
 
-static bool unit_is_running(const TrackedUnit *u) {
+char *unit_user_name(const Config *c, uid_t uid) {
+        struct passwd pw, *result = NULL;
+        char buf[4096];
+
+        if (uid == (uid_t) -1 || !config_has_user_rules(c))
+                return NULL;
+        if (getpwuid_r(uid, &pw, buf, sizeof buf, &result) != 0 || !result)
+                return NULL;
+        return strdup(result->pw_name);
+}
+
+bool unit_is_running(const TrackedUnit *u) {
         return streq_ptr(u->active_state, "active") || streq_ptr(u->active_state, "activating") ||
                streq_ptr(u->active_state, "reloading");
 }
@@ -508,13 +519,7 @@ static int classify_and_apply(TrackedUnit *u) {
                 (void) slice_owner_uid(u->slice, &u->uid);
         else if (u->type == UNIT_TYPE_SLICE)
                 (void) slice_owner_uid(u->name, &u->uid);
-        if (u->uid != (uid_t) -1 && config_has_user_rules(c)) {
-                struct passwd pw, *result = NULL;
-                char buf[4096];
-
-                if (getpwuid_r(u->uid, &pw, buf, sizeof buf, &result) == 0 && result)
-                        user = strdup(result->pw_name);
-        }
+        user = unit_user_name(c, u->uid);
 
         facts = (UnitFacts) {
                 .name = u->name,

@@ -111,5 +111,11 @@ int unit_call_send(TrackedUnit *u, sd_bus_message *msg, sd_bus_message_handler_t
 TrackedUnit *unit_call_reply(void *userdata, sd_bus_slot **(*which)(TrackedUnit *u));
 void unit_call_orphan(sd_bus_slot **slot);
 
+/* Active, activating or reloading, as systemd last told us. */
+bool unit_is_running(const TrackedUnit *u);
+/* The name of uid for the match rules, when some rule matches on users; NULL otherwise (also
+ * when uid has no name). */
+char *unit_user_name(const Config *c, uid_t uid);
+
 /* Whether a unit name is of a type agentcgroupd looks at at all. */
 bool unit_name_is_interesting(const char *name);

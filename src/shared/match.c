@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "glob-util.h"
 #include "match.h"
 #include "strv.h"
+
+const char *config_session_parent(const Config *c) {
+        STRV_FOREACH(s, c ? c->managed_slices : NULL)
+                if (!strpbrk(*s, "*?[") && unit_name_to_type(*s) == UNIT_TYPE_SLICE && !streq(*s, "-.slice"))
+                        return *s;
+        return NULL;
+}
 
 /* Slices strictly above the unit, outermost first. */
 static char **unit_slice_ancestry(const UnitFacts *u) {

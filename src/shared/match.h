@@ -21,6 +21,10 @@ typedef struct UnitFacts {
  * is not managed: its own unit file configures it. */
 bool config_unit_is_managed(const Config *c, const UnitFacts *u);
 
+/* The slice sessions are started in (StartSession(), agentcgroupctl run): the first
+ * ManagedSlices= entry that names one slice rather than a glob; NULL when there is none. */
+const char *config_session_parent(const Config *c);
+
 /* The first rule whose conditions all hold, or NULL. */
 const MatchRule *config_match_rule(const Config *c, const UnitFacts *u);
 

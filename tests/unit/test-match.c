@@ -200,3 +200,17 @@ TEST(override_without_rules) {
         ASSERT_STREQ(config_resolve_profile(c, &u, "only", NULL, &source)->name, "only");
         ASSERT_EQ(source, PROFILE_SOURCE_OVERRIDE);
 }
+
+TEST(session_parent_is_first_single_slice) {
+        _cleanup_(config_freep) Config *c = load(rules);
+        _cleanup_(config_freep) Config *globs = load("[Manager]\nManagedSlices=\nManagedSlices=agent*.slice team.slice other.slice\n");
+        _cleanup_(config_freep) Config *none = load("[Manager]\nManagedSlices=\nManagedSlices=agent-*.slice\n");
+
+        ASSERT_NOT_NULL(c);
+        ASSERT_STREQ(config_session_parent(c), "agent.slice");
+        ASSERT_NOT_NULL(globs);
+        ASSERT_STREQ(config_session_parent(globs), "team.slice");
+        ASSERT_NOT_NULL(none);
+        ASSERT_NULL(config_session_parent(none));
+        ASSERT_NULL(config_session_parent(NULL));
+}

@@ -23,7 +23,8 @@ assert_eq 4 "$(wc -l <<<"$daemon_errors")" "daemon errors"
 assert_eq "$daemon_errors" "$ctl_errors" "verify and the daemon report the same errors"
 assert_daemon_healthy
 
-for page in /usr/share/man/man8/agentcgroupd.8 /usr/share/man/man5/agentcgroup.conf.5 /usr/share/man/man1/agentcgroupctl.1; do
+for page in /usr/share/man/man8/agentcgroupd.8 /usr/share/man/man5/agentcgroup.conf.5 /usr/share/man/man1/agentcgroupctl.1 \
+        /usr/share/man/man1/agentcgroup-shell.1; do
     [[ -f $page ]] || fail "$page not installed"
     warnings=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
     [[ -z $warnings ]] || fail "man $page: $warnings"
