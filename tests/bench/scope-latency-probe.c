@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Runs as the command of a fresh "systemd-run --scope": measures how long after it started (that
  * is, after systemd-run's StartTransientUnit returned and it exec'd us) its own cgroup shows the
- * expected value in a cgroup file. Prints "<microseconds>" or "timeout".
+ * expected value in a cgroup file. Prints "<microseconds>" or "timeout"; with --attempts,
+ * "<microseconds> <reads>" (1 read: the value was there at the program's first instruction).
  *
- * usage: scope-latency-probe FILE EXPECTED [TIMEOUT_MS] */
+ * usage: scope-latency-probe [--attempts] FILE EXPECTED [TIMEOUT_MS] */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,9 +39,16 @@ static int own_cgroup(char *buf, size_t n) {
 int main(int argc, char *argv[]) {
         long long start = now_us(), timeout_us;
         char dir[4096], path[8192], value[256];
+        long long reads = 0;
+        int attempts = 0;
 
+        if (argc > 1 && strcmp(argv[1], "--attempts") == 0) {
+                attempts = 1;
+                argv++;
+                argc--;
+        }
         if (argc < 3) {
-                fprintf(stderr, "usage: %s FILE EXPECTED [TIMEOUT_MS]\n", argv[0]);
+                fprintf(stderr, "usage: scope-latency-probe [--attempts] FILE EXPECTED [TIMEOUT_MS]\n");
                 return 2;
         }
         timeout_us = (argc > 3 ? atoll(argv[3]) : 10000) * 1000LL;
@@ -54,12 +62,16 @@ int main(int argc, char *argv[]) {
                 FILE *f = fopen(path, "re");
                 long long t = now_us();
 
+                reads++;
                 if (f) {
                         if (fgets(value, sizeof value, f)) {
                                 value[strcspn(value, "\n")] = '\0';
                                 if (strcmp(value, argv[2]) == 0) {
                                         fclose(f);
-                                        printf("%lld\n", t - start);
+                                        if (attempts)
+                                                printf("%lld %lld\n", t - start, reads);
+                                        else
+                                                printf("%lld\n", t - start);
                                         return 0;
                                 }
                         }

@@ -7,8 +7,9 @@
 #   run          agentcgroupctl run --session bench -- true: a tool call through the daemon
 #   shell        agentcgroup-shell -c true (AGENTCGROUP_SESSION=bench): the same, as a shell
 # Then whether the command's first instruction already sees its profile (memory.high of
-# tool-burst, 2G), over the same number of calls: systemd-run --scope (the daemon races to apply
-# it) against agentcgroupctl run (the scope starts with it). And the daemon's CPU time per call.
+# tool-burst, 2G), over the same number of calls: a C probe exec'd directly by systemd-run
+# --scope (the daemon races to apply it) and by agentcgroupctl run (the scope starts with it);
+# and how long after its start the probe saw it. And the daemon's CPU time per call.
 # timeout: 3600
 . /usr/lib/agentcgroup-tests/lib.sh
 . /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
@@ -57,13 +58,17 @@ done
 echo "RESULT daemon_cpu_per_call_ms $(awk -v c=$((cpu1 - cpu0)) -v hz="$hz" -v n=$((2 * N)) 'BEGIN{printf "%.2f", c * 1000 / hz / n}') (run and shell calls: $((2 * N)))"
 
 # The profile at the command's first instruction.
-probe='cat /sys/fs/cgroup$(sed -n "s/^0:://p" /proc/self/cgroup)/memory.high'
-seen_sr=0 seen_run=0
+probe=/usr/lib/agentcgroup-tests/bin/scope-latency-probe
+[[ -x $probe ]] || fail "$probe missing (build with -Dinstall_tests=true)"
 for i in $(seq 1 "$N"); do
-    [[ $(systemd-run --quiet --scope --slice=agent-bench.slice sh -c "$probe") == 2147483648 ]] && seen_sr=$((seen_sr + 1))
-    [[ $(agentcgroupctl run --session bench -- sh -c "$probe") == 2147483648 ]] && seen_run=$((seen_run + 1))
+    systemd-run --quiet --scope --slice=agent-bench.slice "$probe" --attempts memory.high 2147483648 10000 >> first.systemd-run
+    agentcgroupctl run --session bench -- "$probe" --attempts memory.high 2147483648 10000 >> first.run
 done
-echo "RESULT first_instruction_has_profile systemd-run=$seen_sr/$N agentcgroupctl_run=$seen_run/$N"
+for a in systemd-run run; do
+    grep -q timeout "first.$a" && fail "$a: the probe never saw the profile: $(grep -c timeout "first.$a") timeouts"
+    awk '{ print $1 }' "first.$a" > "lat.$a"
+    echo "RESULT profile_at_first_instruction arm=$a $(awk '$2 == 1' "first.$a" | wc -l)/$(wc -l < "first.$a") us_until_seen_p50=$(pct "lat.$a" 50) p90=$(pct "lat.$a" 90) p99=$(pct "lat.$a" 99) max=$(pct "lat.$a" 100)"
+done
 wait_for 20 sh -c '[ -z "$(systemctl list-units --all --no-legend "tool-*.scope" "run-*.scope")" ]' ||
     fail "scopes left behind"
 assert_daemon_healthy

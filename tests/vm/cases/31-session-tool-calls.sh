@@ -22,6 +22,13 @@ dropin_write 60-small.conf $'[Profile:background]\nMemoryHigh=64M\nMemoryMax=1G'
 zram_swap_on 1G
 daemon_start
 
+# The methods, with their signatures, in the introspection data.
+intro=$(busctl introspect "${mgr[@]}")
+for m in ".StartSession +method +ss +s " ".StartToolCall +method +sssau +s " ".EndSession +method +st +- " \
+         ".EndToolCall +method +st +- "; do
+    grep -Eq "^\\$m" <<<"$intro" || fail "introspection lacks '$m': $(grep -E 'Start|End' <<<"$intro")"
+done
+
 # ---- the limit is in place at the command's first instruction ----
 # What the command itself sees first: its cgroup's memory.high, then memory.events after
 # touching 200 MB in one go.
@@ -145,6 +152,14 @@ check_error "Error org.agentcgroup1.Error.UnitNotManaged: nope.scope is not mana
 check_error "Error org.freedesktop.DBus.Error.InvalidArgs: agent-s1.slice is not a scope" EndToolCall string:agent-s1.slice uint64:0
 check_error "Error org.freedesktop.DBus.Error.InvalidArgs: PID 1 cannot be moved." \
     StartToolCall string:s1 string:t string: array:uint32:1
+huge=$(head -c 100000 /dev/zero | tr '\0' a)
+check_error "Error org.freedesktop.DBus.Error.InvalidArgs: Session name 'aaaa" StartToolCall string:"$huge" string:t string: array:uint32:$$
+check_error "Error org.freedesktop.DBus.Error.InvalidArgs: Tool name 'aaaa" StartToolCall string:s1 string:"$huge" string: array:uint32:$$
+check_error "Error org.freedesktop.DBus.Error.InvalidArgs: 'aaaa" StartToolCall string:s1 string:t string:"$huge" array:uint32:$$
+check_error "Error org.freedesktop.DBus.Error.InvalidArgs: 'aaaa" EndToolCall string:"$huge" uint64:0
+check_error "Error org.freedesktop.DBus.Error.InvalidArgs: Session name 'aaaa" EndSession string:"$huge" uint64:0
+check_error "Error org.freedesktop.DBus.Error.InvalidArgs: A grace period of" EndSession string:s1 uint64:999999999999999
+(( $(dsend StartSession string:"$huge" string: | wc -c) < 300 )) || fail "an error echoes the 100 KB argument"
 assert_eq "" "$(tool_units)" "tool-call units after the refused calls"
 [[ $(systemctl is-active agent-s9.slice) != active ]] || fail "a refused StartSession started agent-s9.slice"
 
@@ -170,6 +185,16 @@ cleanup_add "kill $rootpid 2>/dev/null || true"
 out=$(run_as agop dbus-send --system --print-reply --dest=org.agentcgroup1 /org/agentcgroup1 \
     org.agentcgroup1.Manager.StartToolCall string:s1 string:t string: array:uint32:$rootpid 2>&1)
 assert_eq "Error org.freedesktop.DBus.Error.AccessDenied: Process $rootpid is not yours; only root moves other users' processes." "$out"
+# A non-member is refused by every one of these methods, before its arguments are looked at.
+for call in "StartSession string:s1 string:" "StartToolCall string:s1 string:t string: array:uint32:$$" \
+            "EndSession string:s1 uint64:0" "EndToolCall string:nope.scope uint64:0"; do
+    # shellcheck disable=SC2086  # the words are the method and its arguments
+    out=$(run_as plain dbus-send --system --print-reply --dest=org.agentcgroup1 /org/agentcgroup1 \
+        org.agentcgroup1.Manager.$call 2>&1)
+    assert_contains "$out" "Error org.freedesktop.DBus.Error.AccessDenied: " "${call%% *} by a non-member"
+    assert_contains "$out" "requires root or membership in group agadm." "${call%% *} by a non-member"
+done
+assert_eq active "$(systemctl is-active agent-s1.slice)" "agent-s1.slice after the refused EndSession"
 assert_eq "" "$(tool_units)" "tool-call units after the refused calls"
 assert_daemon_healthy
 
