@@ -52,11 +52,12 @@ rc=0; err=$(AGENTCGROUP_SESSION=a/b agentcgroup-shell -c 'echo ran' 2>&1) || rc=
 assert_eq 2 "$rc" "exit status with AGENTCGROUP_SESSION=a/b"
 assert_eq "AGENTCGROUP_SESSION=a/b: the name contains '/'." "$err"
 
-# ---- 1000 tool calls, four at a time: 1000 scopes, all tool-burst, none left ----
+# ---- 1000 tool calls, two at a time: 1000 scopes, all tool-burst, none left ----
+# (Two streams keep concurrent starts in the test; four take longer in all under TCG.)
 start=$(date +%s%N)
-for stream in 1 2 3 4; do
+for stream in 1 2; do
     (
-        for i in $(seq 250); do
+        for i in $(seq 500); do
             agentcgroup-shell -c 'echo $AGENTCGROUP_UNIT $(cat /sys/fs/cgroup$(sed -n "s/^0:://p" /proc/self/cgroup)/memory.high)' ||
                 echo "FAILED $stream $i"
         done > "calls.$stream"
@@ -64,13 +65,13 @@ for stream in 1 2 3 4; do
 done
 wait
 took_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-cat calls.1 calls.2 calls.3 calls.4 > calls
+cat calls.1 calls.2 > calls
 grep FAILED calls && fail "some tool calls failed"
 assert_eq 1000 "$(wc -l < calls)" "tool calls that ran"
 assert_eq 1000 "$(awk '{ print $1 }' calls | sort -u | grep -cE '^tool-echo-[0-9a-f]{12}\.scope$')" "distinct tool-call scopes"
 assert_eq "1000 2147483648" "$(awk '{ print $2 }' calls | sort | uniq -c | awk '{ print $1, $2 }')" \
     "memory.high of the tool-burst profile in every call"
-log "1000 tool calls, 4 at a time: $took_ms ms"
+log "1000 tool calls, 2 at a time: $took_ms ms"
 wait_for 20 sh -c '[ -z "$(systemctl list-units --all --no-legend "tool-*.scope")" ]' ||
     fail "tool-call units left behind: $(tool_units | head)"
 assert_eq "" "$(find /sys/fs/cgroup/agent.slice -name 'tool-*.scope' -type d)" "tool-call cgroups left behind"
