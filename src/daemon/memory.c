@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -404,8 +405,14 @@ typedef struct ReclaimJob {
 static void *reclaim_thread(void *p) {
         ReclaimJob *j = p;
         _cleanup_(closep) int fd = -EBADF;
+        struct sched_param sp = {};
         char buf[32];
         int n;
+
+        /* The kernel compresses (zram) or writes out what this write reclaims on this thread's
+         * CPU time: only CPU nobody else wants goes to it, not the protected units' time. The
+         * unit being squeezed still reclaims in its own allocations, as memory.high makes it. */
+        (void) pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
 
         fd = openat(j->cgroup_fd, "memory.reclaim", O_WRONLY | O_CLOEXEC);
         if (fd < 0)
