@@ -364,8 +364,28 @@ static int run_and_wait(char **command, const char *unit) {
         return WEXITSTATUS(status);
 }
 
-int run_main(int argc, char *argv[]) {
+/* Puts this process in a tool call: the daemon's (*ret_unit), else a plain scope from systemd,
+ * else none (*ret_unit NULL), after a warning. < 0 with *ret_status when the daemon refused. */
+static int enter_tool_call(const char *tool, char **ret_unit, int *ret_status) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        *ret_unit = NULL;
+        r = sd_bus_open_system(&bus);
+        if (r < 0) {
+                if (!arg_quiet)
+                        log_warning_errno(r, "Cannot connect to the system bus: %m; the command runs outside any scope.");
+                return 0;
+        }
+        r = start_with_daemon(bus, tool, ret_unit, ret_status);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                (void) start_plain_scope(bus, tool, ret_unit);
+        return 0;
+}
+
+int run_main(int argc, char *argv[]) {
         _cleanup_(freep) char *unit = NULL;
         char **command;
         const char *tool;
@@ -377,19 +397,9 @@ int run_main(int argc, char *argv[]) {
         command = argv + optind;
         tool = arg_tool ?: default_tool(command[0]);
 
-        r = sd_bus_open_system(&bus);
-        if (r < 0) {
-                if (!arg_quiet)
-                        log_warning_errno(r, "Cannot connect to the system bus: %m; the command runs outside any scope.");
-        } else {
-                r = start_with_daemon(bus, tool, &unit, &status);
-                if (r < 0)
-                        return status;
-                if (r == 0)
-                        (void) start_plain_scope(bus, tool, &unit);
-        }
-        bus = sd_bus_flush_close_unref(bus);
-
+        r = enter_tool_call(tool, &unit, &status);
+        if (r < 0)
+                return status;
         if (unit && setenv("AGENTCGROUP_UNIT", unit, 1) < 0)
                 return log_oom();
         if (arg_session && setenv("AGENTCGROUP_SESSION", arg_session, 1) < 0)
@@ -426,7 +436,6 @@ static bool in_tool_call(void) {
  * then $AGENTCGROUP_SHELL (default /bin/bash) runs with the arguments as given. Interactive
  * shells, scripts, and shells inside a tool call run as they are. */
 int shell_main(int argc, char *argv[]) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(freep) char *unit = NULL;
         const char *shell = getenv("AGENTCGROUP_SHELL"), *command, *reason;
         char tool[TOOL_NAME_MAX + 1];
@@ -453,19 +462,9 @@ int shell_main(int argc, char *argv[]) {
                         return EXIT_USAGE;
                 }
                 (void) shell_tool_name(command, tool, sizeof tool);
-
-                r = sd_bus_open_system(&bus);
-                if (r < 0) {
-                        if (!arg_quiet)
-                                log_warning_errno(r, "Cannot connect to the system bus: %m; no tool-call scope.");
-                } else {
-                        r = start_with_daemon(bus, tool, &unit, &status);
-                        if (r < 0)
-                                return status;
-                        if (r == 0)
-                                (void) start_plain_scope(bus, tool, &unit);
-                }
-                bus = sd_bus_flush_close_unref(bus);
+                r = enter_tool_call(tool, &unit, &status);
+                if (r < 0)
+                        return status;
                 if (unit && (setenv("AGENTCGROUP_UNIT", unit, 1) < 0 || setenv("AGENTCGROUP_TOOL_CALL", unit, 1) < 0))
                         return log_oom();
         }

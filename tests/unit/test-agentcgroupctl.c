@@ -266,12 +266,30 @@ TEST(verify_files) {
         tree_cleanup();
 }
 
+/* A command line (at most 4 words) and what its usage error must say. */
+typedef struct UsageCase {
+        const char *args[4];
+        const char *needle;
+} UsageCase;
+
+/* Each case exits with status 2, says needle on stderr and prints nothing. */
+static void assert_usage_errors(const UsageCase *cases, size_t n) {
+        Run r;
+
+        for (size_t i = 0; i < n; i++) {
+                r = run(cases[i].args[0], cases[i].args[1], cases[i].args[2], cases[i].args[3], NULL);
+                if (r.status != 2 || !strstr(r.err, cases[i].needle) || !streq(r.out, "")) {
+                        dump_text("stdout", r.out);
+                        dump_text("stderr", r.err);
+                        TEST_FAIL("case %zu: status %d; expected 2 and \"%s\"", i, r.status, cases[i].needle);
+                }
+                run_done(&r);
+        }
+}
+
 TEST(usage_errors) {
         char nonexistent[600], root_is_file[600];
-        static const struct {
-                const char *args[4];
-                const char *needle;
-        } cases[] = {
+        static const UsageCase cases[] = {
                 { { NULL },                                 "Missing command; expected one of: verify, cat-config, profiles, rules, list, status, show, reload" },
                 { { "frobnicate" },                         "Unknown command 'frobnicate'" },
                 { { "verify", "--bogus" },                  "unrecognized option '--bogus'" },
@@ -322,19 +340,16 @@ TEST(usage_errors) {
                 { { "clear-profile" },                      "'clear-profile' needs a unit" },
                 { { "clear-profile", "a", "b" },            "'clear-profile' takes one unit, got 'b' too" },
                 { { "clear-profile", "-s", "KILL", "a" },   "--signal does not apply to 'clear-profile'" },
+                { { "run" },                                "'run' needs a command." },
+                { { "run", "--session=a/b", "true" },       "--session=a/b: the name contains '/'." },
+                { { "run", "--tool", "x y", "true" },       "--tool=x y: the name contains a character other than" },
+                { { "run", "--profile=../x", "true" },      "--profile=../x: not a profile name" },
+                { { "run", "--bogus", "true" },             "unrecognized option '--bogus'" },
         };
         Run r;
 
         tree_setup();
-        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                r = run(cases[i].args[0], cases[i].args[1], cases[i].args[2], cases[i].args[3], NULL);
-                if (r.status != 2 || !strstr(r.err, cases[i].needle) || !streq(r.out, "")) {
-                        dump_text("stdout", r.out);
-                        dump_text("stderr", r.err);
-                        TEST_FAIL("case %zu: status %d; expected 2 and \"%s\"", i, r.status, cases[i].needle);
-                }
-                run_done(&r);
-        }
+        assert_usage_errors(cases, ELEMENTSOF(cases));
 
         /* A --root that is not there, or not a directory, is named. */
         snprintf(nonexistent, sizeof nonexistent, "--root=%s/nonexistent", tree_root);
@@ -917,6 +932,20 @@ TEST(bus_daemon_not_running) {
         ASSERT_TEXT_EQ(r.err, "agentcgroupd is not running (no org.agentcgroup1 on the system bus)\n");
         run_done(&r);
 
+        /* run never keeps the command from running: neither agentcgroupd nor systemd is on
+         * this bus, so it runs outside any scope, after saying so, with its own exit status. */
+        r = run("run", "--session", "s1", "--", "sh", "-c", "echo ran; exit 3", NULL);
+        ASSERT_EQ(r.status, 3);
+        ASSERT_TEXT_EQ(r.out, "ran\n");
+        ASSERT_TRUE(strstr(r.err, "Cannot ask agentcgroupd: ") != NULL);
+        ASSERT_TRUE(strstr(r.err, "the command runs outside any scope.") != NULL);
+        run_done(&r);
+        r = run("run", "-q", "--", "sh", "-c", "echo quiet", NULL);
+        ASSERT_EQ(r.status, 0);
+        ASSERT_TEXT_EQ(r.out, "quiet\n");
+        ASSERT_TEXT_EQ(r.err, "");
+        run_done(&r);
+
         /* A unit command names each unit, and still tries the others. */
         r = run("freeze", "a.scope", "b.scope", NULL);
         ASSERT_EQ(r.status, 3);
@@ -1301,10 +1330,7 @@ TEST(bus_set_clear_profile) {
 /* events: bad arguments are usage errors found before the journal is read; a journal with no
  * entries (a tree without journal files, through --root) shows nothing and succeeds. */
 TEST(events_usage_and_empty_journal) {
-        static const struct {
-                const char *args[4];
-                const char *needle;
-        } cases[] = {
+        static const UsageCase cases[] = {
                 { { "events", "bad/name" },               "events: 'bad/name' is not a valid unit name; expected a full name such as tool-42.scope" },
                 { { "events", "ok.scope", "runtime-x" },  "events: 'runtime-x' is not a valid unit name" },
                 { { "events", "--lines=x" },              "--lines=x: expected a number of events or 'all'" },
@@ -1323,15 +1349,7 @@ TEST(events_usage_and_empty_journal) {
         Run r;
 
         tree_setup();
-        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                r = run(cases[i].args[0], cases[i].args[1], cases[i].args[2], cases[i].args[3], NULL);
-                if (r.status != 2 || !strstr(r.err, cases[i].needle) || !streq(r.out, "")) {
-                        dump_text("stdout", r.out);
-                        dump_text("stderr", r.err);
-                        TEST_FAIL("case %zu: status %d; expected 2 and \"%s\"", i, r.status, cases[i].needle);
-                }
-                run_done(&r);
-        }
+        assert_usage_errors(cases, ELEMENTSOF(cases));
 
         r = run("events", root_arg(), "--no-pager", NULL);
         ASSERT_EQ(r.status, 0);

@@ -36,6 +36,31 @@ journal_json_since() {
     journalctl --no-pager -q -o json ${_journal_cursor:+--after-cursor="$_journal_cursor"} | jq -c "select($filter)"
 }
 
+# The daemon's manager object, for busctl: busctl call "${mgr[@]}" ListUnits
+mgr=(org.agentcgroup1 /org/agentcgroup1 org.agentcgroup1.Manager)
+# dsend METHOD ARGS...: a manager method called with dbus-send, as it prints the reply or the
+# error (busctl 252 hides error messages).
+dsend() {
+    local method=$1; shift
+    dbus-send --system --print-reply --dest=org.agentcgroup1 /org/agentcgroup1 \
+        "org.agentcgroup1.Manager.$method" "$@" 2>&1
+}
+
+# admin_users_setup: the group agadm, its member agop and a user plain in no group of note, all
+# removed when the case exits; for AdminGroup=agadm checks with run_as.
+admin_users_setup() {
+    groupadd agadm || fail "groupadd agadm"
+    cleanup_add "groupdel agadm 2>/dev/null || true"
+    useradd -M -G agadm agop || fail "useradd agop"
+    cleanup_add "userdel agop 2>/dev/null; groupdel agop 2>/dev/null || true"
+    useradd -M plain || fail "useradd plain"
+    cleanup_add "userdel plain 2>/dev/null; groupdel plain 2>/dev/null || true"
+}
+run_as() {   # USER CMD...: as USER, with the user's groups from /etc/group
+    local user=$1; shift
+    setpriv --reuid="$user" --regid="$user" --init-groups "$@"
+}
+
 daemon_start() {   # start agentcgroupd and wait for READY=1 (systemctl start returns then)
     journal_mark
     if ! systemctl start agentcgroupd.service; then

@@ -5,11 +5,6 @@
 . /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
 
 bus=(org.agentcgroup1 /org/agentcgroup1 org.agentcgroup1.Manager)
-dsend() {   # METHOD ARGS...: as dbus-send prints it (busctl 252 hides error messages)
-    local method=$1; shift
-    dbus-send --system --print-reply --dest=org.agentcgroup1 /org/agentcgroup1 \
-        "org.agentcgroup1.Manager.$method" "$@" 2>&1
-}
 
 daemon_start
 scope_start fz1 agent-f1.slice bash -c 'while :; do sleep 0.1; done'

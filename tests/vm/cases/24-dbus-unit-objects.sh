@@ -6,7 +6,6 @@
 . /usr/lib/agentcgroup-tests/lib.sh
 . /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
 
-mgr=(org.agentcgroup1 /org/agentcgroup1 org.agentcgroup1.Manager)
 iface=org.agentcgroup1.Unit
 dsend() {   # PATH INTERFACE.METHOD ARGS...: as dbus-send prints it (busctl 252 hides error messages)
     local path=$1 method=$2; shift 2

@@ -8,12 +8,6 @@
 . /usr/lib/agentcgroup-tests/lib.sh
 . /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
 
-mgr=(org.agentcgroup1 /org/agentcgroup1 org.agentcgroup1.Manager)
-dsend() {   # METHOD ARGS...: as dbus-send prints it (busctl 252 hides error messages)
-    local method=$1; shift
-    dbus-send --system --print-reply --dest=org.agentcgroup1 /org/agentcgroup1 \
-        "org.agentcgroup1.Manager.$method" "$@" 2>&1
-}
 uprop() {   # UNIT PROPERTY: busctl's "TYPE VALUE" of the unit's object
     local path
     path=$(busctl call "${mgr[@]}" GetUnit s "$1" | sed -n 's/^o "\(.*\)"$/\1/p')
@@ -159,16 +153,7 @@ assert_eq "$outside_weight" "$(unit_prop outside-ov.scope CPUWeight)" "the unman
 assert_daemon_healthy
 
 # ---- who may: root, and AdminGroup= members; a bad AdminGroup= is caught with file and line ----
-groupadd agadm || fail "groupadd"
-cleanup_add "groupdel agadm 2>/dev/null || true"
-useradd -M -G agadm agop || fail "useradd agop"
-cleanup_add "userdel agop 2>/dev/null; groupdel agop 2>/dev/null || true"
-useradd -M plain || fail "useradd plain"
-cleanup_add "userdel plain 2>/dev/null; groupdel plain 2>/dev/null || true"
-run_as() {   # USER CMD...: with the user's groups from /etc/group
-    local user=$1; shift
-    setpriv --reuid="$user" --regid="$user" --init-groups "$@"
-}
+admin_users_setup
 run_as agop id | grep -q '(agadm)' || fail "agop is not in agadm: $(run_as agop id)"
 
 # Without AdminGroup=: root only, whoever asks.

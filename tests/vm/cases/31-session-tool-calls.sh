@@ -8,12 +8,6 @@
 . /usr/lib/agentcgroup-tests/lib.sh
 . /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
 
-mgr=(org.agentcgroup1 /org/agentcgroup1 org.agentcgroup1.Manager)
-dsend() {   # METHOD ARGS...: as dbus-send prints it (busctl 252 hides error messages)
-    local method=$1; shift
-    dbus-send --system --print-reply --dest=org.agentcgroup1 /org/agentcgroup1 \
-        "org.agentcgroup1.Manager.$method" "$@" 2>&1
-}
 tool_units() { systemctl list-units --all --no-legend --plain 'tool-*.scope' | awk '{ print $1 }'; }
 cleanup_add "systemctl stop 'agent-s*.slice' 'agent-a\\x2db.slice' 2>/dev/null || true"
 
@@ -164,13 +158,7 @@ assert_eq "" "$(tool_units)" "tool-call units after the refused calls"
 [[ $(systemctl is-active agent-s9.slice) != active ]] || fail "a refused StartSession started agent-s9.slice"
 
 # Who may: AdminGroup= members, and only with their own processes.
-groupadd agadm || fail "groupadd"
-cleanup_add "groupdel agadm 2>/dev/null || true"
-useradd -M -G agadm agop || fail "useradd agop"
-cleanup_add "userdel agop 2>/dev/null; groupdel agop 2>/dev/null || true"
-useradd -M plain || fail "useradd plain"
-cleanup_add "userdel plain 2>/dev/null; groupdel plain 2>/dev/null || true"
-run_as() { local user=$1; shift; setpriv --reuid="$user" --regid="$user" --init-groups "$@"; }
+admin_users_setup
 dropin_write 70-admin.conf $'[Manager]\nAdminGroup=agadm'
 agentcgroupctl reload >/dev/null || fail "reload with AdminGroup=agadm"
 rc=0; err=$(run_as plain agentcgroupctl run --session s1 -- true 2>&1) || rc=$?
