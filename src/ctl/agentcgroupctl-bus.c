@@ -167,15 +167,16 @@ static int read_unit_states(sd_bus *bus, UnitRow *rows, size_t n, sd_bus_message
                 return r;
         }
 
-        r = sd_bus_message_enter_container(reply, 'a', "(ssstts)");
+        r = sd_bus_message_enter_container(reply, 'a', "(sssttsd)");
         if (r < 0)
                 return ctl_bus_parse_failed("ListUnitStates", r);
         for (;;) {
                 const char *unit, *state, *action, *reason;
                 uint64_t current, high;
+                double stall;
                 UnitRow *u;
 
-                r = sd_bus_message_read(reply, "(ssstts)", &unit, &state, &action, &current, &high, &reason);
+                r = sd_bus_message_read(reply, "(sssttsd)", &unit, &state, &action, &current, &high, &reason, &stall);
                 if (r < 0)
                         return ctl_bus_parse_failed("ListUnitStates", r);
                 if (r == 0)
@@ -189,6 +190,7 @@ static int read_unit_states(sd_bus *bus, UnitRow *rows, size_t n, sd_bus_message
                 u->last_reason = reason;
                 u->memory_current = current;
                 u->effective_memory_high = high;
+                u->stall_percent = stall;
         }
         r = sd_bus_message_exit_container(reply);
         if (r < 0)

@@ -63,12 +63,19 @@ static const char *memory_cell(const UnitRow *u, char *buf, size_t size) {
         return format_bytes(buf, size, u->memory_current);
 }
 
+static const char *pressure_cell(const UnitRow *u, char *buf, size_t size) {
+        if (!u->state)
+                return NULL;
+        snprintf(buf, size, "%.1f%%", u->stall_percent);
+        return buf;
+}
+
 static int rows_to_table(const UnitRow *rows, size_t n, bool states, Table **ret) {
         static const char * const headers[] = {
-                "UNIT", "TYPE", "SLICE", "PROFILE", "RULE", "CGROUP-ID", NULL, NULL, NULL,
+                "UNIT", "TYPE", "SLICE", "PROFILE", "RULE", "CGROUP-ID", NULL, NULL, NULL, NULL,
         };
         static const char * const headers_with_states[] = {
-                "UNIT", "TYPE", "SLICE", "PROFILE", "RULE", "CGROUP-ID", "STATE", "MEMORY", NULL,
+                "UNIT", "TYPE", "SLICE", "PROFILE", "RULE", "CGROUP-ID", "STATE", "MEMORY", "PRESSURE", NULL,
         };
         _cleanup_(table_freep) Table *t = NULL;
         int r;
@@ -78,12 +85,13 @@ static int rows_to_table(const UnitRow *rows, size_t n, bool states, Table **ret
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                char id[32], mem[32];
+                char id[32], mem[32], pressure[32];
 
                 snprintf(id, sizeof id, "%" PRIu64, rows[i].cgroup_id);
                 r = table_add_row(t, (const char * const[]) {
                         rows[i].unit, rows[i].type, rows[i].slice, rows[i].profile, rule_cell(&rows[i]), id,
                         rows[i].state, memory_cell(&rows[i], mem, sizeof mem),
+                        pressure_cell(&rows[i], pressure, sizeof pressure),
                 });
                 if (r < 0)
                         return r;
@@ -139,6 +147,8 @@ static int unit_row_to_json(const UnitRow *u, json_object **ret) {
                 r = json_add_uint_or_null(o, "memory_current", u->state ? u->memory_current : UINT64_MAX);
         if (r >= 0)
                 r = json_add_uint_or_null(o, "effective_memory_high", u->state ? u->effective_memory_high : UINT64_MAX);
+        if (r >= 0)
+                r = json_add(o, "stall_percent", u->state ? json_object_new_double(u->stall_percent) : NULL);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(o);

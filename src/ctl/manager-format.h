@@ -14,7 +14,7 @@
  * shows it. Pure: rows in, a table or JSON out, so it is tested without a bus. */
 
 /* One element of ListUnits() → a(ssssst), with the unit's element of ListUnitStates() →
- * a(ssstts) when there is one. Empty strings stand for "none"; the strings are borrowed (from
+ * a(sssttsd) when there is one. Empty strings stand for "none"; the strings are borrowed (from
  * the D-Bus replies, or the test's literals). */
 typedef struct UnitRow {
         const char *unit;
@@ -31,6 +31,7 @@ typedef struct UnitRow {
         const char *last_reason;        /* "": none */
         uint64_t memory_current;        /* UINT64_MAX: not known */
         uint64_t effective_memory_high; /* UINT64_MAX: the profile's MemoryHigh= applies */
+        double stall_percent;           /* memory.pressure "some" over the last interval */
 } UnitRow;
 
 /* By unit name, as listed. */

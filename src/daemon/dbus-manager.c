@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "access.h"
 #include "bpf-memcg.h"
@@ -14,6 +15,7 @@
 #include "dbus-unit.h"
 #include "log.h"
 #include "profile-override.h"
+#include "profile-props.h"
 #include "strv.h"
 #include "unit.h"
 
@@ -88,7 +90,8 @@ static int property_get_config_errors(sd_bus *bus, const char *path, const char 
 }
 
 /* What the running kernel offers that the daemon uses: "memcg-observe", "memcg-bpf-ops",
- * "memcg-kfuncs", "psi" (bpf-memcg.c); absent ones are not listed, the journal says why. */
+ * "memcg-kfuncs", "psi" (bpf-memcg.c); absent ones are not listed, the journal says why. And
+ * "sched-ext" when the kernel has sched_ext. */
 static int property_get_features(sd_bus *bus, const char *path, const char *interface, const char *property,
                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
@@ -98,6 +101,9 @@ static int property_get_features(sd_bus *bus, const char *path, const char *inte
         r = memcg_features_to_strv(memcg_bpf_features(m->bpf), &l);
         if (r < 0)
                 return r;
+        /* The kernel can run a BPF scheduler; agentcgroupd does not attach one yet. */
+        if (access("/sys/kernel/sched_ext/state", F_OK) >= 0 && strv_extend(&l, "sched-ext") < 0)
+                return -ENOMEM;
         return sd_bus_message_append_strv(reply, l);
 }
 
@@ -149,16 +155,51 @@ static void append_unit_state(TrackedUnit *u, void *userdata) {
         if (!u->managed || c->error < 0)
                 return;
         /* The same values as the unit object's State, LastAction, MemoryCurrent,
-         * EffectiveMemoryHigh and LastReason: one call for a whole listing. */
-        c->error = sd_bus_message_append(c->reply, "(ssstts)", u->name, strempty(mem_state_to_string(u->mem.state)),
+         * EffectiveMemoryHigh, LastReason and StallPercent: one call for a whole listing. */
+        c->error = sd_bus_message_append(c->reply, "(sssttsd)", u->name, strempty(mem_state_to_string(u->mem.state)),
                                          strempty(mem_action_to_string(u->last_action)),
                                          u->mem.sample.valid ? u->mem.sample.current : UINT64_MAX,
                                          u->mem.effective_high == 0 ? UINT64_MAX : u->mem.effective_high,
-                                         strempty(u->last_reason));
+                                         strempty(u->last_reason), (double) u->mem.stall_permyriad / 100.0);
 }
 
 static int method_list_unit_states(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return reply_unit_array(msg, userdata, "(ssstts)", append_unit_state);
+        return reply_unit_array(msg, userdata, "(sssttsd)", append_unit_state);
+}
+
+/* The profiles of the configuration in effect, in the order they were defined: name, class,
+ * the unit properties they set (as SetUnitProperties() gets them, percentages resolved), and
+ * where they were first defined ("FILE:LINE"). Open to everyone. */
+static int method_list_profiles(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(ssss)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; m->config && i < m->config->n_profiles; i++) {
+                const Profile *p = m->config->profiles[i];
+                _cleanup_(freep) char *props = NULL, *where = NULL;
+                UnitPropertySet set;
+
+                profile_to_properties(p, m->physical_memory, &set);
+                props = unit_property_set_to_string(&set);
+                where = asprintf_safe("%s:%u", strempty(p->file), p->line);
+                if (!props || !where)
+                        return -ENOMEM;
+                r = sd_bus_message_append(reply, "(ssss)", p->name, strempty(profile_class_to_string(p->class)),
+                                          props, where);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
 }
 
 /* An error never echoes more than 64 characters of an argument: names may be huge. */
@@ -397,8 +438,12 @@ static const sd_bus_vtable manager_vtable[] = {
                                 method_list_units, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListUnitStates",
                                 SD_BUS_NO_ARGS,
-                                SD_BUS_RESULT("a(ssstts)", units),
+                                SD_BUS_RESULT("a(sssttsd)", units),
                                 method_list_unit_states, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListProfiles",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(ssss)", profiles),
+                                method_list_profiles, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetUnit",
                                 SD_BUS_ARGS("s", name),
                                 SD_BUS_RESULT("o", path),

@@ -664,11 +664,11 @@ static int fake_list_unit_states(sd_bus_message *m, void *userdata, sd_bus_error
         if (*(FakeReload *) userdata == OLD_API)
                 return sd_bus_error_set(e, SD_BUS_ERROR_UNKNOWN_METHOD,
                                         "Unknown method ListUnitStates or interface org.agentcgroup1.Manager.");
-        return sd_bus_reply_method_return(m, "a(ssstts)", 3,
-                "new.scope", "running", "none", (uint64_t) 1, UINT64_MAX, "",
+        return sd_bus_reply_method_return(m, "a(sssttsd)", 3,
+                "new.scope", "running", "none", (uint64_t) 1, UINT64_MAX, "", 0.0,
                 "tool-42.scope", "throttled", "throttle", (uint64_t) 1610612736, (uint64_t) 1073741824,
-                "burst credit used up",
-                "agent-s1.slice", "running", "none", UINT64_MAX, UINT64_MAX, "");
+                "burst credit used up", 12.34,
+                "agent-s1.slice", "running", "none", UINT64_MAX, UINT64_MAX, "", 0.0);
 }
 
 #define FAKE_UNIT_PATH "/org/agentcgroup1/unit/tool_2d42_2escope"
@@ -781,7 +781,7 @@ static const sd_bus_vtable fake_vtable[] = {
         SD_BUS_PROPERTY("ManagedUnits", "u", fake_get_u, 0, 0),
         SD_BUS_PROPERTY("ConfigErrors", "u", fake_get_u, 0, 0),
         SD_BUS_METHOD("ListUnits", "", "a(ssssst)", fake_list_units, 0),
-        SD_BUS_METHOD("ListUnitStates", "", "a(ssstts)", fake_list_unit_states, 0),
+        SD_BUS_METHOD("ListUnitStates", "", "a(sssttsd)", fake_list_unit_states, 0),
         SD_BUS_METHOD("GetUnit", "s", "o", fake_get_unit, 0),
         SD_BUS_METHOD("Reload", "", "as", fake_reload, 0),
         SD_BUS_METHOD("FreezeUnit", "s", "", fake_unit_action, 0),
@@ -967,10 +967,10 @@ static void check_list_and_status(void) {
         ASSERT_EQ(r.status, 0);
         ASSERT_TEXT_EQ(r.err, "");
         ASSERT_TEXT_EQ(r.out,
-                       "UNIT            TYPE     SLICE           PROFILE     RULE            CGROUP-ID  STATE      MEMORY\n"
-                       "agent-s1.slice  slice    agent.slice     session     session-slices  17         running    -\n"
-                       "odd.service     service  agent-s1.slice  -           -               99         -          -\n"
-                       "tool-42.scope   scope    agent-s1.slice  tool-burst  (default)       4242       throttled  1.5G\n"
+                       "UNIT            TYPE     SLICE           PROFILE     RULE            CGROUP-ID  STATE      MEMORY  PRESSURE\n"
+                       "agent-s1.slice  slice    agent.slice     session     session-slices  17         running    -       0.0%\n"
+                       "odd.service     service  agent-s1.slice  -           -               99         -          -       -\n"
+                       "tool-42.scope   scope    agent-s1.slice  tool-burst  (default)       4242       throttled  1.5G    12.3%\n"
                        "\n"
                        "3 managed unit(s).\n");
         run_done(&r);
@@ -996,6 +996,9 @@ static void check_list_and_status(void) {
         ASSERT_STREQ(member(a, 2, "last_reason"), "burst credit used up");
         ASSERT_STREQ(member(a, 2, "memory_current"), "1610612736");
         ASSERT_STREQ(member(a, 2, "effective_memory_high"), "1073741824");
+        ASSERT_STREQ(member(a, 2, "stall_percent"), "12.34");
+        ASSERT_STREQ(member(a, 0, "stall_percent"), "0.0");
+        ASSERT_NULL(member(a, 1, "stall_percent"));
         ASSERT_STREQ(member(a, 0, "state"), "running");
         ASSERT_STREQ(member(a, 0, "last_action"), "none");
         ASSERT_NULL(member(a, 0, "last_reason"));
@@ -1191,10 +1194,10 @@ TEST(bus_old_daemon) {
         r = run("list", NULL);
         ASSERT_TEXT_EQ(r.err, "");
         ASSERT_TEXT_EQ(r.out,
-                       "UNIT            TYPE     SLICE           PROFILE     RULE            CGROUP-ID  STATE  MEMORY\n"
-                       "agent-s1.slice  slice    agent.slice     session     session-slices  17         -      -\n"
-                       "odd.service     service  agent-s1.slice  -           -               99         -      -\n"
-                       "tool-42.scope   scope    agent-s1.slice  tool-burst  (default)       4242       -      -\n"
+                       "UNIT            TYPE     SLICE           PROFILE     RULE            CGROUP-ID  STATE  MEMORY  PRESSURE\n"
+                       "agent-s1.slice  slice    agent.slice     session     session-slices  17         -      -       -\n"
+                       "odd.service     service  agent-s1.slice  -           -               99         -      -       -\n"
+                       "tool-42.scope   scope    agent-s1.slice  tool-burst  (default)       4242       -      -       -\n"
                        "\n"
                        "3 managed unit(s).\n");
         ASSERT_EQ(r.status, 0);

@@ -8,7 +8,7 @@ bus=(org.agentcgroup1 /org/agentcgroup1 org.agentcgroup1.Manager)
 daemon_start
 
 intro=$(busctl introspect "${bus[0]}" "${bus[1]}" "${bus[2]}")
-for member in ListUnits Reload Version ManagedUnits ConfigErrors; do
+for member in ListUnits ListUnitStates ListProfiles GetUnit Reload Version ManagedUnits ConfigErrors Features; do
     assert_contains "$intro" "$member"
 done
 version=$(busctl get-property "${bus[@]}" Version)
@@ -57,6 +57,15 @@ feat=$(busctl get-property "${bus[@]}" Features)
 log "Features: $feat"
 assert_contains "$feat" '"memcg-observe"'
 assert_contains "$feat" '"psi"'
+assert_contains "$feat" '"sched-ext"'   # the test kernel has CONFIG_SCHED_CLASS_EXT
+# ListProfiles: the profiles in effect, as agentcgroupctl profiles reads them from the files.
+profiles=$(busctl --json=short call "${bus[@]}" ListProfiles)
+assert_eq "$(agentcgroupctl profiles --json=short | jq -c '[.[].name]')" "$(jq -c '[.data[0][][0]]' <<<"$profiles")" \
+    "ListProfiles names and order"
+assert_eq '["tool-burst","tool-burst","CPUWeight=100 MemoryHigh=2147483648 TasksMax=2048"]' \
+    "$(jq -c '.data[0][] | select(.[0] == "tool-burst") | .[0:3]' <<<"$profiles")" "ListProfiles tool-burst"
+[[ $(jq -r '.data[0][] | select(.[0] == "tool-burst") | .[3]' <<<"$profiles") == */30-tool-burst.conf:2 ]] ||
+    fail "ListProfiles: where tool-burst is defined: $(jq -c '.data[0][] | select(.[0] == "tool-burst")' <<<"$profiles")"
 [[ $feat != *memcg-bpf-ops* ]] || fail "memcg-bpf-ops reported on a kernel without the struct"
 journalctl -b -u agentcgroupd.service --no-pager -q | grep -q "memcg-bpf-ops.*no struct memcg_bpf_ops" ||
     fail "the journal does not say why memcg-bpf-ops is absent"
