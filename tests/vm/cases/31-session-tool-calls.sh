@@ -24,21 +24,26 @@ for m in ".StartSession +method +ss +s " ".StartToolCall +method +sssau +s " ".E
 done
 
 # ---- the limit is in place at the command's first instruction ----
-# What the command itself sees first: its cgroup's memory.high, then memory.events after
-# touching 200 MB in one go.
-probe='cg=/sys/fs/cgroup$(sed -n "s/^0:://p" /proc/self/cgroup); cat $cg/memory.high
-python3 -c "b = b\"\\x01\" * (200 << 20)"; sed -n "s/^high //p" $cg/memory.events; echo "$cg"'
-out=$(agentcgroupctl run --session s1 --profile background -- sh -c "$probe") || fail "run failed: $out"
-log "agentcgroupctl run: $(tr '\n' ' ' <<<"$out")"
-mapfile -t seen <<<"$out"
-assert_eq 67108864 "${seen[0]}" "memory.high the command saw first"
-(( seen[1] > 0 )) || fail "memory.events high is ${seen[1]} after 200 MB under a 64M memory.high"
-[[ ${seen[2]} =~ ^/sys/fs/cgroup/agent\.slice/agent-s1\.slice/tool-sh-[0-9a-f]{12}\.scope$ ]] ||
-    fail "the command ran in ${seen[2]}"
-# The same under plain systemd-run: the daemon only hears of the scope once it runs (reported,
-# not asserted: it is a race the daemon loses or wins).
-out=$(systemd-run --quiet --scope --slice=agent-batch1.slice sh -c "$probe" 2>&1) || fail "systemd-run failed: $out"
-log "systemd-run --scope, same profile by rule: memory.high first $(sed -n 1p <<<"$out"), high events $(sed -n 2p <<<"$out")"
+# burst-probe touches 500 MB as its first act: it reports its cgroup's memory.high as it found
+# it before the first page, and its memory.events counters afterwards.
+BURST=/usr/lib/agentcgroup-tests/bin/burst-probe
+[[ -x $BURST ]] || fail "$BURST missing (build with -Dinstall_tests=true)"
+out=$(agentcgroupctl run --session s1 --profile background -- "$BURST" 500) || fail "run failed: $out"
+log "agentcgroupctl run --profile background -- burst-probe 500: $out"
+[[ $out =~ ^high_at_start=67108864\ high_events=([0-9]+)\  ]] || fail "the burst did not start under memory.high=64M: $out"
+(( BASH_REMATCH[1] > 0 )) || fail "memory.events high is 0 after 500 MB under a 64M memory.high: $out"
+out=$(agentcgroupctl run --session s1 -- sh -c 'sed -n "s/^0:://p" /proc/self/cgroup')
+[[ $out =~ ^/agent\.slice/agent-s1\.slice/tool-sh-[0-9a-f]{12}\.scope$ ]] || fail "the command ran in $out"
+# The same under plain systemd-run --scope, background by the batch-sessions rule: the daemon
+# hears of the scope once it runs. Reported, not asserted: a race (benchmark 30-tool-calls
+# counts it).
+late=0
+for i in 1 2 3; do
+    out=$(systemd-run --quiet --scope --slice=agent-batch1.slice "$BURST" 500 2>&1) || fail "systemd-run failed: $out"
+    log "systemd-run --scope -- burst-probe 500: $out"
+    [[ $out == high_at_start=max* ]] && late=$((late + 1))
+done
+log "systemd-run --scope: $late of 3 bursts started before the profile's memory.high was in place"
 
 # The session slice was started with the session profile, by the daemon.
 assert_eq "Agent session s1" "$(unit_prop agent-s1.slice Description)" "session slice Description"
