@@ -53,7 +53,7 @@ base=$(pct us.bash 50)
 for a in "${arms[@]}"; do
     p50=$(pct "us.$a" 50)
     echo "RESULT call_ms arm=$a n=$(wc -l < "us.$a") p50=$(awk -v v="$p50" 'BEGIN{printf "%.1f", v/1000}') p90=$(awk -v v="$(pct "us.$a" 90)" 'BEGIN{printf "%.1f", v/1000}') p99=$(awk -v v="$(pct "us.$a" 99)" 'BEGIN{printf "%.1f", v/1000}') max=$(awk -v v="$(pct "us.$a" 100)" 'BEGIN{printf "%.1f", v/1000}') p50_vs_bash=$(awk -v a="$p50" -v b="$base" 'BEGIN{printf "%.2f", a/b}') p50_over_bash_ms=$(awk -v a="$p50" -v b="$base" 'BEGIN{printf "%.1f", (a-b)/1000}')"
-    echo "RAW call_ms_$a $(awk '{printf "%.3f ", $1/1000}' "us.$a")"
+    echo "RAW call_ms__$a $(awk '{printf "%.3f ", $1/1000}' "us.$a")"
 done
 echo "RESULT daemon_cpu_per_call_ms $(awk -v c=$((cpu1 - cpu0)) -v hz="$hz" -v n=$((2 * N)) 'BEGIN{printf "%.2f", c * 1000 / hz / n}') (run and shell calls: $((2 * N)))"
 
