@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,7 +28,10 @@
  * environment are the caller's own. Without the daemon it runs in a plain scope started with
  * systemd (or in no scope at all): a missing manager never keeps an agent from working. */
 
-#define RUN_CALL_TIMEOUT_USEC (10 * USEC_PER_SEC)
+/* The daemon answers within 45 s (its own limit on systemd's start job): waiting longer means
+ * it will not, and the tool call may or may not come; the command then runs without one. */
+#define RUN_CALL_TIMEOUT_USEC (60 * USEC_PER_SEC)
+#define START_RETRIES 20        /* LimitsExceeded: the daemon has 64 starts in flight */
 #define SYSTEMD_BUS_NAME "org.freedesktop.systemd1"
 #define SYSTEMD_BUS_PATH "/org/freedesktop/systemd1"
 #define SYSTEMD_MANAGER_INTERFACE "org.freedesktop.systemd1.Manager"
@@ -133,14 +138,21 @@ static const char *default_tool(const char *command) {
 /* Errors that mean "no agentcgroupd to ask" rather than "agentcgroupd said no". */
 static bool daemon_unavailable(const sd_bus_error *e) {
         return sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
-                                      SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_TIMEOUT, SD_BUS_ERROR_DISCONNECTED,
-                                      SD_BUS_ERROR_UNKNOWN_METHOD) ||
+                                      SD_BUS_ERROR_DISCONNECTED, SD_BUS_ERROR_UNKNOWN_METHOD) ||
                strncmp(strempty(e->name), "org.freedesktop.DBus.Error.Spawn.", 33) == 0 ||
                strncmp(strempty(e->name), "org.freedesktop.systemd1.", 25) == 0;
 }
 
-/* Asks agentcgroupd. 1 with *ret_unit set: in the scope; 0: no daemon; < 0: refused, logged,
- * *ret_status is the exit status. */
+/* Errors after which the daemon may still start the scope with this process: asking systemd
+ * for a second one would race it. */
+static bool start_unknown(const sd_bus_error *e) {
+        return sd_bus_error_has_names(e, SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_TIMEOUT,
+                                      "org.agentcgroup1.Error.StartTimedOut");
+}
+
+/* Asks agentcgroupd. 1 with *ret_unit set: in the scope; 0: no daemon; -EAGAIN: the outcome is
+ * not known, no scope to be asked for; < 0 otherwise: refused, logged, *ret_status is the exit
+ * status. */
 static int start_with_daemon(sd_bus *bus, const char *tool, char **ret_unit, int *ret_status) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL, *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -148,15 +160,31 @@ static int start_with_daemon(sd_bus *bus, const char *tool, char **ret_unit, int
         const char *unit;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &msg, AGC_BUS_NAME, AGC_BUS_PATH, AGC_BUS_INTERFACE, "StartToolCall");
-        if (r >= 0)
-                r = sd_bus_message_append(msg, "sss", strempty(arg_session), tool, strempty(arg_profile));
-        if (r >= 0)
-                r = sd_bus_message_append_array(msg, 'u', &pid, sizeof(pid));
-        if (r < 0)
-                return log_error_errno(r, "Failed to build the StartToolCall() call: %m");
-        r = sd_bus_call(bus, msg, RUN_CALL_TIMEOUT_USEC, &e, &reply);
+        for (unsigned i = 0;; i++) {
+                /* A message goes out once: a new one for each try. */
+                msg = sd_bus_message_unref(msg);
+                r = sd_bus_message_new_method_call(bus, &msg, AGC_BUS_NAME, AGC_BUS_PATH, AGC_BUS_INTERFACE,
+                                                   "StartToolCall");
+                if (r >= 0)
+                        r = sd_bus_message_append(msg, "sss", strempty(arg_session), tool, strempty(arg_profile));
+                if (r >= 0)
+                        r = sd_bus_message_append_array(msg, 'u', &pid, sizeof(pid));
+                if (r < 0)
+                        return log_error_errno(r, "Failed to build the StartToolCall() call: %m");
+                r = sd_bus_call(bus, msg, RUN_CALL_TIMEOUT_USEC, &e, &reply);
+                if (r >= 0 || !sd_bus_error_has_name(&e, SD_BUS_ERROR_LIMITS_EXCEEDED) || i >= START_RETRIES)
+                        break;
+                /* A burst of tool calls: wait our turn (up to ~10 s in all). */
+                sd_bus_error_free(&e);
+                (void) usleep((useconds_t) (50000 + 25000 * i));
+        }
         if (r < 0) {
+                if (start_unknown(&e)) {
+                        if (!arg_quiet)
+                                log_warning("agentcgroupd did not start the tool call in time (%s); the command runs "
+                                            "without its profile.", ctl_bus_error_text(&e));
+                        return -EAGAIN;
+                }
                 if (daemon_unavailable(&e) || !sd_bus_error_is_set(&e)) {
                         if (!arg_quiet)
                                 log_warning("Cannot ask agentcgroupd: %s; the command runs without its profile.",
@@ -311,31 +339,48 @@ static char *own_cgroup_dir(void) {
         return NULL;
 }
 
+static volatile pid_t waited_child = 0;
+
+/* SIGTERM and SIGHUP meant for us (a runtime ending the tool call by our PID) go on to the
+ * child, as timeout(1) passes them on: the command decides, and we still report. */
+static void forward_signal(int sig) {
+        if (waited_child > 0)
+                (void) kill(waited_child, sig);
+}
+
 /* --wait: COMMAND as a child; its status becomes ours (a signal death is repeated on us). */
 static int run_and_wait(char **command, const char *unit) {
         _cleanup_(freep) char *dir = own_cgroup_dir();
         uint64_t start = now_usec(), peak, high, max, oom_kill;
-        struct sigaction ignore = { .sa_handler = SIG_IGN }, old_int, old_quit;
+        struct sigaction ignore = { .sa_handler = SIG_IGN }, forward = { .sa_handler = forward_signal },
+                         old_int, old_quit, old_term, old_hup;
+        struct rlimit no_core = {};
         int status, r;
         pid_t pid;
 
         /* The terminal signals the whole foreground group: the child decides what they do. */
         sigaction(SIGINT, &ignore, &old_int);
         sigaction(SIGQUIT, &ignore, &old_quit);
+        sigaction(SIGTERM, &forward, &old_term);
+        sigaction(SIGHUP, &forward, &old_hup);
         pid = fork();
         if (pid < 0)
                 return log_error_errno(negative_errno(), "Failed to fork: %m");
         if (pid == 0) {
                 sigaction(SIGINT, &old_int, NULL);
                 sigaction(SIGQUIT, &old_quit, NULL);
+                sigaction(SIGTERM, &old_term, NULL);
+                sigaction(SIGHUP, &old_hup, NULL);
                 execvp(command[0], command);
                 r = negative_errno();
                 log_error_errno(r, "Failed to run %s: %m", command[0]);
                 _exit(r == -ENOENT ? 127 : 126);
         }
+        waited_child = pid;
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
                         return log_error_errno(negative_errno(), "Failed to wait for %s: %m", command[0]);
+        waited_child = 0;
 
         peak = dir ? cgroup_value(dir, "memory.peak") : UINT64_MAX;
         high = dir ? cgroup_key(dir, "memory.events", "high") : UINT64_MAX;
@@ -356,7 +401,11 @@ static int run_and_wait(char **command, const char *unit) {
         if (WIFSIGNALED(status)) {
                 sigaction(SIGINT, &old_int, NULL);
                 sigaction(SIGQUIT, &old_quit, NULL);
+                sigaction(SIGTERM, &old_term, NULL);
+                sigaction(SIGHUP, &old_hup, NULL);
                 signal(WTERMSIG(status), SIG_DFL);
+                /* The child's SIGSEGV or SIGABRT is the child's: no core of ours. */
+                (void) setrlimit(RLIMIT_CORE, &no_core);
                 fflush(NULL);
                 raise(WTERMSIG(status));
                 return 128 + WTERMSIG(status); /* a signal that does not kill */
@@ -378,6 +427,8 @@ static int enter_tool_call(const char *tool, char **ret_unit, int *ret_status) {
                 return 0;
         }
         r = start_with_daemon(bus, tool, ret_unit, ret_status);
+        if (r == -EAGAIN)
+                return 0;
         if (r < 0)
                 return r;
         if (r == 0)
@@ -438,7 +489,9 @@ static bool in_tool_call(void) {
 int shell_main(int argc, char *argv[]) {
         _cleanup_(freep) char *unit = NULL;
         const char *shell = getenv("AGENTCGROUP_SHELL"), *command, *reason;
+        _cleanup_(freep) char *login_name = NULL;
         char tool[TOOL_NAME_MAX + 1];
+        struct stat st, self;
         int r, status = EXIT_FAILURE;
 
         shell = isempty(shell) ? "/bin/bash" : shell;
@@ -469,7 +522,22 @@ int shell_main(int argc, char *argv[]) {
                         return log_oom();
         }
 
-        argv[0] = (char *) shell;
+        /* $AGENTCGROUP_SHELL copied from a $SHELL that is this wrapper would exec us forever. */
+        if (stat(shell, &st) >= 0 && stat("/proc/self/exe", &self) >= 0 && st.st_dev == self.st_dev &&
+            st.st_ino == self.st_ino) {
+                log_error("AGENTCGROUP_SHELL=%s is agentcgroup-shell itself; set it to a shell such as /bin/bash.",
+                          shell);
+                return EXIT_USAGE;
+        }
+        /* A login shell ("-agentcgroup-shell" from login(1) or su -) execs one: "-bash". */
+        if (argv[0][0] == '-') {
+                const char *base = strrchr(shell, '/');
+
+                login_name = asprintf_safe("-%s", base ? base + 1 : shell);
+                if (!login_name)
+                        return log_oom();
+        }
+        argv[0] = login_name ?: (char *) shell;
         fflush(NULL);
         execv(shell, argv);
         r = negative_errno();

@@ -420,14 +420,19 @@ static int run(int argc, char *argv[]) {
         const Verb *v;
         int r;
 
-        if (streq(program_invocation_short_name, "agentcgroup-shell")) {
+        /* "-agentcgroup-shell": started as a login shell. */
+        if (streq(program_invocation_short_name, "agentcgroup-shell") ||
+            streq(program_invocation_short_name, "-agentcgroup-shell")) {
                 log_setup("agentcgroup-shell", LOG_TARGET_CONSOLE);
-                return shell_main(argc, argv);
+                r = shell_main(argc, argv);
+                return r < 0 ? EXIT_FAILURE : r;
         }
         log_setup("agentcgroupctl", LOG_TARGET_CONSOLE);
         /* Options after "run" belong to it, and those after its COMMAND to COMMAND. */
-        if (argc > 1 && streq(argv[1], "run"))
-                return run_main(argc - 1, argv + 1);
+        if (argc > 1 && streq(argv[1], "run")) {
+                r = run_main(argc - 1, argv + 1);
+                return r < 0 ? EXIT_FAILURE : r;
+        }
 
         r = parse_argv(argc, argv);
         if (r <= 0)

@@ -30,6 +30,8 @@
 #define END_GRACE_MAX_USEC (24 * 3600 * USEC_PER_SEC)
 #define TOOL_DEFAULT "call"
 #define SYSTEMD_ERROR_UNIT_EXISTS "org.freedesktop.systemd1.UnitExists"
+/* Longer than the bus's 25 s for systemd's reply, shorter than agentcgroupctl's 60 s. */
+#define START_TIMEOUT_USEC (45 * USEC_PER_SEC)
 
 struct PendingStart {
         Manager *manager;
@@ -37,6 +39,7 @@ struct PendingStart {
         sd_bus_message *call;   /* answered with the unit's name once its start job is done */
         sd_bus_slot *slot;      /* StartTransientUnit() in flight */
         char *job_result;       /* the job ended before systemd's reply came */
+        sd_event_source *timeout;
         bool tracked_here;      /* its record was made for it: dropped if the start fails */
         PendingStart *next;
 };
@@ -45,6 +48,7 @@ static PendingStart *pending_start_free(PendingStart *p) {
         if (!p)
                 return NULL;
         sd_bus_slot_unref(p->slot);
+        sd_event_source_disable_unref(p->timeout);
         sd_bus_message_unref(p->call);
         free(p->job_result);
         free(p->unit);
@@ -125,11 +129,34 @@ static int start_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_
         const sd_bus_error *e = sd_bus_message_get_error(reply);
 
         p->slot = sd_bus_slot_unref(p->slot);
-        if (e) {
+        if (e && sd_bus_error_has_name(e, SYSTEMD_ERROR_UNIT_EXISTS) && unit_name_to_type(p->unit) == UNIT_TYPE_SLICE) {
+                /* A session slice started meanwhile (by a tool call of the session), or one we
+                 * did not know of yet: the session is there. Look at it again, for the override. */
+                TrackedUnit *u = manager_get_unit(p->manager, p->unit);
+
+                if (!u && manager_track_unit(p->manager, p->unit, NULL, &u) < 0)
+                        u = NULL;
+                if (u)
+                        (void) unit_query(u);
+                p->tracked_here = false;
+                pending_start_finish(p, NULL);
+        } else if (e) {
                 log_unit_warning(p->unit, "systemd refused to start it: %s", e->message);
                 pending_start_finish(p, e);
         } else if (p->job_result)
                 pending_start_job_done(p, p->job_result);
+        return 0;
+}
+
+static int on_start_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        PendingStart *p = userdata;
+
+        (void) sd_bus_error_setf(&e, BUS_ERROR_START_TIMED_OUT, "systemd did not start %s within %" PRIu64 " s.",
+                                 p->unit, START_TIMEOUT_USEC / USEC_PER_SEC);
+        log_unit_warning(p->unit, "%s", e.message);
+        p->tracked_here = false; /* it may still start: keep what we know of it */
+        pending_start_finish(p, &e);
         return 0;
 }
 
@@ -252,6 +279,22 @@ static int session_unit(Manager *m, const char *session, char **ret, sd_bus_erro
         return 0;
 }
 
+/* A session being ended is not started again, nor given tool calls, until it has stopped. */
+static int check_not_ending(Manager *m, const char *slice, const char *session, sd_bus_error *error) {
+        TrackedUnit *u = manager_get_unit(m, slice);
+
+        if (!u)
+                return 0;
+        /* Stopped, and still known (not collected yet): a new start is a new session. */
+        if (!unit_is_running(u) && !u->end_timer)
+                u->end_sent = false;
+        if (u->end_timer || u->end_sent)
+                return sd_bus_error_setf(error, BUS_ERROR_SESSION_ENDING,
+                                         "Session %s is being ended; start it again once %s has stopped.", session,
+                                         slice);
+        return 0;
+}
+
 static int check_profile_arg(Manager *m, const char *profile, sd_bus_error *error) {
         int r;
 
@@ -297,6 +340,9 @@ static int start_and_answer(Manager *m, sd_bus_message *call, sd_bus_message *ms
                 p->tracked_here = r > 0;
         }
         r = sd_bus_call_async(m->bus, &p->slot, msg, start_reply, p, 0);
+        if (r >= 0)
+                r = sd_event_add_time_relative(m->event, &p->timeout, CLOCK_MONOTONIC, START_TIMEOUT_USEC, 0,
+                                               on_start_timeout, p);
         if (r < 0) {
                 if (p->tracked_here)
                         manager_untrack_unit(m, unit);
@@ -330,7 +376,7 @@ static int ensure_session_slice(Manager *m, const char *slice, const char *sessi
         const Profile *p;
         int r;
 
-        if (u && unit_is_running(u))
+        if ((u && unit_is_running(u)) || pending_start_find(m, slice))
                 return 0;
         r = slice_name_parent(slice, &parent);
         if (r < 0)
@@ -371,6 +417,9 @@ int bus_method_start_session(sd_bus_message *msg, void *userdata, sd_bus_error *
         if (r < 0)
                 return r;
         r = session_unit(m, session, &slice, error);
+        if (r < 0)
+                return r;
+        r = check_not_ending(m, slice, session, error);
         if (r < 0)
                 return r;
         r = check_profile_arg(m, profile, error);
@@ -462,6 +511,8 @@ int bus_method_start_tool_call(sd_bus_message *msg, void *userdata, sd_bus_error
                         return -ENOMEM;
         } else {
                 r = session_unit(m, session, &slice, error);
+                if (r >= 0)
+                        r = check_not_ending(m, slice, session, error);
                 if (r < 0)
                         return r;
         }
@@ -512,8 +563,7 @@ static int end_step_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
         const sd_bus_error *e = sd_bus_message_get_error(reply);
 
         if (e && !bus_error_is_unit_gone(e))
-                log_unit_warning((const char *) userdata, "Ending it: %s: %s", sd_bus_message_get_member(reply) ?: "call",
-                                 e->message);
+                log_unit_warning((const char *) userdata, "Ending it: %s", e->message);
         return 0;
 }
 
@@ -541,50 +591,43 @@ static int send_end_step(Manager *m, const char *unit, const char *method) {
         return sd_bus_slot_set_floating(slot, 1);
 }
 
-typedef struct EndTimer {
-        Manager *manager;
-        char unit[];
-} EndTimer;
-
+/* The timer is the unit record's: it goes with the record when the unit is removed (it stopped
+ * before the grace period was over), so it never hits a later unit of the same name. */
 static int on_end_grace(sd_event_source *s, uint64_t usec, void *userdata) {
-        EndTimer *t = userdata;
+        TrackedUnit *u = userdata;
 
-        log_unit_info(t->unit, "Grace period over: killing what is left and stopping it.");
-        (void) send_end_step(t->manager, t->unit, "KillUnit");
-        (void) send_end_step(t->manager, t->unit, "StopUnit");
+        log_unit_info(u->name, "Grace period over: killing what is left and stopping it.");
+        (void) send_end_step(u->manager, u->name, "KillUnit");
+        (void) send_end_step(u->manager, u->name, "StopUnit");
+        u->end_timer = sd_event_source_disable_unref(u->end_timer);
+        u->end_sent = true;
         return 0;
 }
 
 static int end_unit(Manager *m, sd_bus_message *msg, TrackedUnit *u, uint64_t grace_usec, sd_bus_error *error) {
-        _cleanup_(sd_event_source_unrefp) sd_event_source *timer = NULL;
-        _cleanup_(freep) EndTimer *t = NULL;
-        size_t n = strlen(u->name) + 1;
         uint64_t now;
         int r;
 
         if (grace_usec > END_GRACE_MAX_USEC)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "A grace period of %" PRIu64 " us is longer than a day.", grace_usec);
-        t = malloc(sizeof(*t) + n);
-        if (!t)
-                return -ENOMEM;
-        t->manager = m;
-        memcpy(t->unit, u->name, n);
-        r = sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        r = bus_forward_to_systemd(m, msg, "KillUnit", u->name, grace_usec > 0 ? SIGTERM : SIGKILL);
         if (r < 0)
                 return r;
-        r = sd_event_add_time(m->event, &timer, CLOCK_MONOTONIC, now + grace_usec, 0, on_end_grace, t);
-        if (r < 0)
+        /* Asked again while ending: the signal again, the first deadline stays. */
+        if (u->end_timer || u->end_sent) {
+                log_unit_info(u->name, "Ending it again (D-Bus request): %s.", grace_usec > 0 ? "SIGTERM" : "SIGKILL");
                 return r;
-        (void) sd_event_source_set_destroy_callback(timer, free);
-        TAKE_PTR(t);
-        r = sd_event_source_set_floating(timer, 1);
-        if (r < 0)
-                return r;
-
+        }
         log_unit_info(u->name, "Ending it (D-Bus request): %s, grace period %" PRIu64 " ms.",
                       grace_usec > 0 ? "SIGTERM" : "SIGKILL", grace_usec / USEC_PER_MSEC);
-        return bus_forward_to_systemd(m, msg, "KillUnit", u->name, grace_usec > 0 ? SIGTERM : SIGKILL);
+        if (sd_event_now(m->event, CLOCK_MONOTONIC, &now) < 0 ||
+            sd_event_add_time(m->event, &u->end_timer, CLOCK_MONOTONIC, now + grace_usec, 0, on_end_grace, u) < 0) {
+                /* The signal went out; without the timer, systemd's own stop is all there is. */
+                log_unit_warning(u->name, "Cannot arm the grace period timer; stopping it now.");
+                (void) send_end_step(m, u->name, "StopUnit");
+        }
+        return r;
 }
 
 int bus_method_end_session(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

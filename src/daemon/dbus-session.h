@@ -6,6 +6,8 @@
 #include "manager.h"
 
 #define BUS_ERROR_NO_SUCH_SESSION "org.agentcgroup1.Error.NoSuchSession"
+#define BUS_ERROR_SESSION_ENDING "org.agentcgroup1.Error.SessionEnding"
+#define BUS_ERROR_START_TIMED_OUT "org.agentcgroup1.Error.StartTimedOut"
 
 /* Methods of org.agentcgroup1.Manager for agent runtimes (see agentcgroupd(8)):
  *   StartSession(s session, s profile) -> (s unit)

@@ -177,6 +177,7 @@ static TrackedUnit *tracked_unit_free(TrackedUnit *u) {
         unit_orphan_call(&u->apply_slot);
         memory_release_unit(u);
         unit_profile_call_fail(u, BUS_ERROR_UNIT_NOT_MANAGED, "%s went away before its profile was applied.", u->name);
+        sd_event_source_disable_unref(u->end_timer);
         free(u->profile_override);
         free(u->last_reason);
         free(u->name);

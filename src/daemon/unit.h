@@ -87,6 +87,8 @@ struct TrackedUnit {
         bool reclaiming;                /* a memory.reclaim write is running in the worker */
         bool high_after_reclaim;        /* memory.high held at current use until it is done */
         uint64_t oom_adjust_usec;       /* last oom_score_adj pass over its processes */
+        sd_event_source *end_timer;     /* EndSession()/EndToolCall(): the grace period (dbus-session.c) */
+        bool end_sent;                  /* its grace period is over, SIGKILL and StopUnit() sent */
 };
 
 TrackedUnit *manager_get_unit(Manager *m, const char *name);

@@ -5,6 +5,7 @@
 . /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
 
 daemon_start
+cleanup_add "systemctl stop agent-s1.slice 2>/dev/null || true"
 
 # Tool call: DefaultProfile=tool-burst (CPUWeight=100 MemoryHigh=2G TasksMax=2048).
 scope_start tool1 agent-s1.slice sleep 600

@@ -9,6 +9,8 @@
 . /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
 
 tool_units() { systemctl list-units --all --no-legend --plain 'tool-*.scope' | awk '{ print $1 }'; }
+# The sessions here are started by the daemon: none of them may be left from an earlier case.
+systemctl stop agent-s1.slice agent-s2.slice agent-s3.slice agent-batch1.slice 'agent-a\x2db.slice' 2>/dev/null || true
 cleanup_add "systemctl stop 'agent-s*.slice' 'agent-a\\x2db.slice' 2>/dev/null || true"
 
 # The tool-call profile small enough to see it act at once.
@@ -103,10 +105,25 @@ cleanup_add "kill -9 $stubborn $polite 2>/dev/null || true"
 wait_for 10 sh -c "[ \$(systemctl list-units --no-legend 'tool-*.scope' | grep -c .) -ge 2 ]" || fail "the s2 tool calls did not start"
 sleep 1
 busctl call "${mgr[@]}" EndSession st s2 3000000 || fail "EndSession failed"
+# While it ends, the session is not started again, nor given tool calls.
+out=$(dsend StartSession string:s2 string:)
+assert_eq "Error org.agentcgroup1.Error.SessionEnding: Session s2 is being ended; start it again once agent-s2.slice has stopped." "$out"
+rc=0; out=$(agentcgroupctl run --session s2 -- true 2>&1) || rc=$?
+assert_eq 1 "$rc" "run in a session being ended"
+assert_contains "$out" "Session s2 is being ended"
 wait_for 5 sh -c "! kill -0 $polite 2>/dev/null" || fail "SIGTERM did not end the polite tool call"
 kill -0 "$stubborn" 2>/dev/null || fail "the tool call ignoring SIGTERM died before the grace period ended"
 wait_for 15 sh -c "! kill -0 $stubborn 2>/dev/null" || fail "the tool call ignoring SIGTERM outlived the grace period"
 wait_for 10 sh -c '! systemctl is-active --quiet agent-s2.slice' || fail "agent-s2.slice still active after EndSession"
+# A new session of that name, right away: the old grace period does not touch it.
+assert_eq 's "agent-s2.slice"' "$(busctl call "${mgr[@]}" StartSession ss s2 "")" "StartSession after the end"
+agentcgroupctl run --session s2 -- sleep 300 &
+again=$!
+cleanup_add "kill -9 $again 2>/dev/null || true"
+sleep 4
+kill -0 "$again" 2>/dev/null || fail "a tool call of the new session s2 was killed"
+busctl call "${mgr[@]}" EndSession st s2 0 || fail "EndSession without grace failed"
+wait_for 10 sh -c "! kill -0 $again 2>/dev/null" || fail "EndSession without grace left the tool call running"
 
 # ---- nothing left behind: 100 tool calls come and go ----
 start=$(date +%s%N)
