@@ -163,7 +163,7 @@ TENANT_TRACE_low1=${TENANT_TRACE_low1:-haiku__dask__dask-11628.trace}
 TENANT_TRACE_low2=${TENANT_TRACE_low2:-haiku__joke2k__faker-1520.trace}
 TENANT_SPEED=${TENANT_SPEED:-50}
 TENANT_BUDGET=${TENANT_BUDGET:-2000M}
-# The LOW tenants start once HIGH's scope holds TENANT_LOW_START_MB (memory.current, polled
+# The LOW tenants start once HIGH's scope holds TENANT_LOW_START_MB (memory.current plus its swap, polled
 # every 50 ms): HIGH's burst (trace time 112-114 s, ~250 to ~1900 MiB) takes 10-15 s under TCG
 # (4 MiB allocations of 20-40 ms), the LOW tenants live 5-15 s; starting them at 1300 MiB
 # puts all three at their peak together. Started together (or at 700 MiB), the LOW tenants
@@ -210,9 +210,11 @@ tenants_setup() {
 }
 
 # tenants_run ARM DIR [agent-replay options...]: one run. ARM: alone (HIGH only, no daemon),
-# none (all three, no daemon), agentcgroup (all three, daemon running with the profiles), cpu
-# (all three, no daemon, the LOW tenants hold at most 4 MiB: their CPU load without their
-# memory, what a memory policy cannot take away).
+# none (all three, no daemon), static (all three, no daemon, each scope MemoryMax= a third of
+# the budget: static limits), high (the same with MemoryHigh=: what the kernel's throttling
+# does alone), agentcgroup (all three, daemon running with the profiles), cpu (all three, no
+# daemon, the LOW tenants hold at most 4 MiB: their CPU load without their memory, what a
+# memory policy cannot take away).
 # Writes DIR/<tenant>.json (missing if the whole scope was killed, the replayer's parent
 # with it), DIR/<tenant>.rc, DIR/actions.json (the daemon's memory actions, JSON lines),
 # DIR/applied.json (when systemd confirmed each action, with its reaction time), DIR/oom.txt
@@ -229,18 +231,26 @@ tenants_run() {
     journalctl --flush 2>/dev/null || true
     cursor=$(journalctl -n 0 --show-cursor -q 2>/dev/null | sed -n 's/^-- cursor: //p')
     # HIGH first; the LOW tenants once HIGH's scope holds TENANT_LOW_START_MB.
+    local share=$(( ${TENANT_BUDGET%M} / 3 ))M limit=()
+    case $arm in
+        static) limit=(-p MemoryMax="$share") ;;
+        high) limit=(-p MemoryHigh="$share") ;;
+    esac
     for n in "${names[@]}"; do
         local t=TENANT_TRACE_$n own=()
         [[ $arm == cpu && $n != high ]] && own=(--max-mb 4)
-        systemd-run --quiet --scope --slice="agent-$n.slice" -u "tenant-$n" \
+        systemd-run --quiet --scope --slice="agent-$n.slice" -u "tenant-$n" "${limit[@]}" \
             "$REPLAY" --speed "$TENANT_SPEED" --label "$n" --json "$dir/$n.json" --progress "$@" "${own[@]}" \
             "$TRACES_DIR/${!t}" >"$dir/$n.out" 2>&1 &
         pids+=($!)
         if [[ $n == high && $arm != alone ]]; then
             local at="" cur t0=${EPOCHREALTIME/./}
-            local f=/sys/fs/cgroup/agent.slice/agent-high.slice/tenant-high.scope/memory.current
+            local f=/sys/fs/cgroup/agent.slice/agent-high.slice/tenant-high.scope/memory.current swp
+            # Memory and swap: under a per-tenant limit (static, high) HIGH's burst goes to swap.
             while kill -0 "${pids[0]}" 2>/dev/null && (( ${EPOCHREALTIME/./} - t0 < 180000000 )); do
                 cur=0; [[ -r $f ]] && read -r cur < "$f" 2>/dev/null
+                swp=0; [[ -r ${f%.current}.swap.current ]] && read -r swp < "${f%.current}.swap.current" 2>/dev/null
+                cur=$((cur + swp))
                 if (( (cur >> 20) >= TENANT_LOW_START_MB )); then
                     local d=$(( ${EPOCHREALTIME/./} - t0 ))
                     at="$((d / 1000000)).$((d / 100000 % 10)) $((cur >> 20))"

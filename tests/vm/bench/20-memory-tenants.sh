@@ -4,11 +4,14 @@
 # LOW2 faker-1520, at 50x, each in a scope of its own slice in agent.slice (MemoryMax=2000M);
 # the LOW tenants start during HIGH's burst (lib-agentcgroup.sh: TENANT_LOW_START_MB).
 # Arms, interleaved in each run: alone (HIGH only, no daemon), none (all three, no daemon),
+# static (no daemon, each tenant MemoryMax= a third of the budget), high (no daemon, each
+# tenant MemoryHigh= a third of the budget: the kernel's throttling alone),
 # agentcgroup (all three, daemon with the tenant profiles of lib-agentcgroup.sh), cpu (all
 # three, no daemon, LOW tenants without their memory: the CPU contention alone, a bound for any
 # memory policy in this VM). Modes: no
 # swap, and 1 GiB of zram swap (the tenants then write incompressible pages, --fill random).
-# Kernel command line: agentcgroup.bench_runs=N (default 10), agentcgroup.bench_swap=both|no|zram.
+# Kernel command line: agentcgroup.bench_runs=N (default 10), agentcgroup.bench_swap=both|no|zram,
+# agentcgroup.bench_arms=ARM,ARM... (default all).
 # Output: a RUN line per run, RESULT summaries, RAW lines (HIGH's allocation latencies and
 # times of the runs where HIGH finished) for tools/bench's CDF plots.
 # timeout: 5400
@@ -30,7 +33,15 @@ case $SWAP in
     zram) modes=(zram) ;;
     *) fail "agentcgroup.bench_swap=$SWAP: expected both, no or zram" ;;
 esac
-arms=(alone none agentcgroup cpu)
+arms=(alone none static high agentcgroup cpu)
+ARMS=$(sed -n 's/.*agentcgroup\.bench_arms=\([a-z,]\+\).*/\1/p' /proc/cmdline)
+if [[ -n $ARMS ]]; then
+    IFS=, read -r -a chosen <<<"$ARMS"
+    for a in "${chosen[@]}"; do
+        [[ " ${arms[*]} " == *" $a "* ]] || fail "agentcgroup.bench_arms: unknown arm $a; expected some of ${arms[*]}"
+    done
+    arms=("${chosen[@]}")
+fi
 
 echo "RESULT vm kernel=$(uname -r) cpus=$(nproc) mem_mib=$(( $(awk '/MemTotal/{print $2}' /proc/meminfo) / 1024 )) systemd=$(systemctl --version | awk 'NR==1{print $2}')"
 echo "RESULT config runs=$N modes=${modes[*]} speed=$TENANT_SPEED budget=$TENANT_BUDGET high=$TENANT_TRACE_high low1=$TENANT_TRACE_low1 low2=$TENANT_TRACE_low2"
