@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "glob-util.h"
 #include "log.h"
+#include "sched-policy.h"
 #include "strv.h"
 
 static const char * const profile_class_names[_PROFILE_CLASS_MAX] = {
@@ -95,6 +96,9 @@ int config_new(Config **ret) {
         c->log_level = -1;
         c->pressure_threshold = UINT64_MAX;
         c->relax_usec = c->evaluate_usec = USEC_UNSET;
+        c->scheduler_mode = -1;
+        c->scheduler_restart_usec = USEC_UNSET;
+        c->scheduler_restart_max = UINT64_MAX;
         r = strv_extend(&c->managed_slices, "agent.slice");
         if (r < 0)
                 return r;
@@ -264,6 +268,47 @@ static int config_parse_class(Config *c, const char *key, const char *value, voi
         return 0;
 }
 
+static int config_parse_scheduler_mode(Config *c, const char *key, const char *value, void *data) {
+        int *mode = data;
+        SchedMode v;
+
+        v = sched_mode_from_string(value);
+        if (v < 0)
+                return parse_error(c, "%s=%s: expected auto, full, partial or off", key, value);
+        *mode = v;
+        return 0;
+}
+
+static int config_parse_restart_max(Config *c, const char *key, const char *value, void *data) {
+        uint64_t *max = data, v;
+
+        if (parse_uint64(value, &v) < 0 || v > 1000)
+                return parse_error(c, "%s=%s: expected a number of attempts from 0 to 1000", key, value);
+        *max = v;
+        return 0;
+}
+
+static int config_parse_duration_range(Config *c, const char *key, const char *value, uint64_t *ret,
+                                       uint64_t min, uint64_t max, const char *range) {
+        uint64_t v;
+
+        if (parse_duration(value, &v) < 0)
+                return parse_error(c, "%s=%s: expected a duration such as 500ms, 2s or 1min", key, value);
+        if (v < min || v > max)
+                return parse_error(c, "%s=%s: out of range (%s)", key, value, range);
+        *ret = v;
+        return 0;
+}
+
+static int config_parse_cpu_slice(Config *c, const char *key, const char *value, void *data) {
+        return config_parse_duration_range(c, key, value, data, SCHED_SLICE_USEC_MIN, SCHED_SLICE_USEC_MAX,
+                                           "500us to 100ms");
+}
+
+static int config_parse_cpu_burst(Config *c, const char *key, const char *value, void *data) {
+        return config_parse_duration_range(c, key, value, data, 0, SCHED_BURST_USEC_MAX, "0 to 10s");
+}
+
 static int config_parse_log_level(Config *c, const char *key, const char *value, void *data) {
         int *level = data, v;
 
@@ -430,6 +475,9 @@ static const ConfigItem manager_items[] = {
         { "RelaxSec",       config_parse_duration_key,     offsetof(Config, relax_usec) },
         { "EvaluateSec",    config_parse_duration_key,     offsetof(Config, evaluate_usec) },
         { "AdminGroup",     config_parse_admin_group,      offsetof(Config, admin_group) },
+        { "Scheduler",      config_parse_scheduler_mode,   offsetof(Config, scheduler_mode) },
+        { "SchedulerRestartSec", config_parse_duration_key, offsetof(Config, scheduler_restart_usec) },
+        { "SchedulerRestartMax", config_parse_restart_max, offsetof(Config, scheduler_restart_max) },
         {}
 };
 
@@ -442,6 +490,8 @@ static const ConfigItem profile_items[] = {
         { "MemoryMax",      config_parse_size,             offsetof(Profile, memory_max) },
         { "MemorySwapMax",  config_parse_size,             offsetof(Profile, memory_swap_max) },
         { "TasksMax",       config_parse_tasks_max_key,    offsetof(Profile, tasks_max) },
+        { "CPUSliceSec",    config_parse_cpu_slice,        offsetof(Profile, cpu_slice_usec) },
+        { "CPUBurstSec",    config_parse_cpu_burst,        offsetof(Profile, cpu_burst_usec) },
         { "MemoryBurst",    config_parse_size,             offsetof(Profile, mem.burst) },
         { "MemoryBurstSec", config_parse_duration_key,     offsetof(Profile, mem.burst_usec) },
         { "MemoryHeadroom", config_parse_size,             offsetof(Profile, mem.headroom) },
@@ -554,6 +604,7 @@ static int config_begin_section(Config *c, const char *section) {
                 if (!p)
                         return -ENOMEM;
                 p->class = _PROFILE_CLASS_INVALID;
+                p->cpu_slice_usec = p->cpu_burst_usec = USEC_UNSET;
                 memory_policy_spec_init(&p->mem);
                 p->name = strdup(name);
                 p->file = strdup(c->cur_file);
@@ -834,6 +885,11 @@ int config_dump(const Config *c, FILE *f) {
         dump_duration(f, "EvaluateSec", c->evaluate_usec);
         if (c->admin_group)
                 fprintf(f, "AdminGroup=%s\n", c->admin_group);
+        if (c->scheduler_mode >= 0)
+                fprintf(f, "Scheduler=%s\n", sched_mode_to_string(c->scheduler_mode));
+        dump_duration(f, "SchedulerRestartSec", c->scheduler_restart_usec);
+        if (c->scheduler_restart_max != UINT64_MAX)
+                fprintf(f, "SchedulerRestartMax=%" PRIu64 "\n", c->scheduler_restart_max);
 
         for (size_t i = 0; i < c->n_profiles; i++) {
                 const Profile *p = c->profiles[i];
@@ -852,6 +908,8 @@ int config_dump(const Config *c, FILE *f) {
                         fprintf(f, "TasksMax=infinity\n");
                 else if (p->tasks_max > 0)
                         fprintf(f, "TasksMax=%" PRIu64 "\n", p->tasks_max);
+                dump_duration(f, "CPUSliceSec", p->cpu_slice_usec);
+                dump_duration(f, "CPUBurstSec", p->cpu_burst_usec);
                 dump_size(f, "MemoryBurst", &p->mem.burst);
                 dump_duration(f, "MemoryBurstSec", p->mem.burst_usec);
                 dump_size(f, "MemoryHeadroom", &p->mem.headroom);

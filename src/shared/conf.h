@@ -65,6 +65,8 @@ typedef struct Profile {
         SizeSpec memory_max;
         SizeSpec memory_swap_max;
         uint64_t tasks_max;             /* 0: not set, UINT64_MAX: infinity */
+        uint64_t cpu_slice_usec;        /* CPUSliceSec=: the scheduler's time slice; USEC_UNSET */
+        uint64_t cpu_burst_usec;        /* CPUBurstSec=: CPU a waking unit may take ahead; USEC_UNSET */
         MemoryPolicySpec mem;
 } Profile;
 
@@ -101,6 +103,9 @@ typedef struct Config {
         uint64_t pressure_threshold;    /* PressureThreshold=, basis points of stall time; UINT64_MAX unset */
         uint64_t relax_usec;            /* RelaxSec=; USEC_UNSET */
         uint64_t evaluate_usec;         /* EvaluateSec=; USEC_UNSET */
+        int scheduler_mode;     /* Scheduler=: SchedMode, -1 not set (auto) */
+        uint64_t scheduler_restart_usec; /* SchedulerRestartSec=; USEC_UNSET */
+        uint64_t scheduler_restart_max;  /* SchedulerRestartMax=; UINT64_MAX unset */
         char *admin_group;      /* AdminGroup=: a group name or GID whose members may change things
                                  * over D-Bus besides root; NULL: root only */
 
