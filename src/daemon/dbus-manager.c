@@ -8,6 +8,7 @@
 
 #include "access.h"
 #include "bpf-memcg.h"
+#include "bpf-sched.h"
 #include "bus-util.h"
 #include "config.h"
 #include "dbus-manager.h"
@@ -101,10 +102,35 @@ static int property_get_features(sd_bus *bus, const char *path, const char *inte
         r = memcg_features_to_strv(memcg_bpf_features(m->bpf), &l);
         if (r < 0)
                 return r;
-        /* The kernel can run a BPF scheduler; agentcgroupd does not attach one yet. */
+        /* The kernel can run a BPF scheduler (SchedulerState says whether ours runs). */
         if (access("/sys/kernel/sched_ext/state", F_OK) >= 0 && strv_extend(&l, "sched-ext") < 0)
                 return -ENOMEM;
         return sd_bus_message_append_strv(reply, l);
+}
+
+static int property_get_scheduler(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        if (streq(property, "SchedulerMode"))
+                return sd_bus_message_append(reply, "s", sched_mode_to_string(sched_bpf_mode(m->sched)));
+        if (streq(property, "SchedulerState"))
+                return sd_bus_message_append(reply, "s", sched_state_to_string(sched_bpf_state(m->sched)));
+        if (streq(property, "SchedulerReason"))
+                return sd_bus_message_append(reply, "s", strempty(sched_bpf_reason(m->sched)));
+        return sd_bus_message_append(reply, "u", (uint32_t) sched_bpf_restarts(m->sched));
+}
+
+void bus_manager_send_scheduler_changed(Manager *m) {
+        int r;
+
+        if (!m->bus)
+                return;
+        r = sd_bus_emit_properties_changed(m->bus, AGENTCGROUP_BUS_PATH, AGENTCGROUP_MANAGER_INTERFACE,
+                                           "SchedulerMode", "SchedulerState", "SchedulerReason",
+                                           "SchedulerRestarts", NULL);
+        if (r < 0 && r != -ENOTCONN)
+                log_debug_errno(r, "Cannot send PropertiesChanged for the scheduler: %m");
 }
 
 typedef struct ListContext {
@@ -432,6 +458,10 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("ManagedUnits", "u", property_get_managed_units, 0, 0),
         SD_BUS_PROPERTY("ConfigErrors", "u", property_get_config_errors, 0, 0),
         SD_BUS_PROPERTY("Features", "as", property_get_features, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("SchedulerMode", "s", property_get_scheduler, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("SchedulerState", "s", property_get_scheduler, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("SchedulerReason", "s", property_get_scheduler, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("SchedulerRestarts", "u", property_get_scheduler, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_ARGS("ListUnits",
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("a(ssssst)", units),

@@ -16,6 +16,8 @@
 /* Registers org.agentcgroup1.Manager at /org/agentcgroup1 (see org.agentcgroup1(5) in
  * agentcgroupd(8)). */
 int bus_manager_add_objects(Manager *m);
+/* The scheduler's state changed: PropertiesChanged for SchedulerMode, SchedulerState, ... */
+void bus_manager_send_scheduler_changed(Manager *m);
 
 /* For the methods of the manager object (dbus-manager.c, dbus-session.c). Each returns 0, or a
  * negative errno with error set to what the caller is told. */

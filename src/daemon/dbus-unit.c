@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bpf-sched.h"
 #include "conf.h"
 #include "dbus-manager.h"
 #include "dbus-unit.h"
@@ -142,6 +143,22 @@ static int property_get_stall_percent(sd_bus *bus, const char *path, const char 
         return sd_bus_message_append(reply, "d", (double) u->mem.stall_permyriad / 100.0);
 }
 
+/* What the CPU scheduler counted for the unit's cgroup; 0 without the scheduler, or before the
+ * cgroup ran under it. */
+static int property_get_sched_stat(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        TrackedUnit *u = userdata;
+        SchedStats st = {};
+        uint64_t v;
+
+        if (u->cgroup_id > 0)
+                (void) sched_bpf_read_stats(u->manager->sched, u->cgroup_id, &st);
+        v = streq(property, "SchedCPUNSec") ? st.cpu_ns :
+            streq(property, "SchedBoosts") ? st.boosts :
+            streq(property, "SchedPenalties") ? st.penalties : st.penalized_ns;
+        return sd_bus_message_append(reply, "t", v);
+}
+
 static int property_get_last_action(sd_bus *bus, const char *path, const char *interface, const char *property,
                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         TrackedUnit *u = userdata;
@@ -172,6 +189,10 @@ static const sd_bus_vtable unit_vtable[] = {
         SD_BUS_PROPERTY("KillCount", "t", property_get_uint64, offsetof(TrackedUnit, mem.n_killed), EMITS),
         SD_BUS_PROPERTY("OOMKillCount", "t", property_get_uint64, offsetof(TrackedUnit, mem.n_oom_kills), EMITS),
         SD_BUS_PROPERTY("FrozenUSec", "t", property_get_uint64, offsetof(TrackedUnit, mem.frozen_total_usec), EMITS),
+        SD_BUS_PROPERTY("SchedCPUNSec", "t", property_get_sched_stat, 0, 0),
+        SD_BUS_PROPERTY("SchedBoosts", "t", property_get_sched_stat, 0, 0),
+        SD_BUS_PROPERTY("SchedPenalties", "t", property_get_sched_stat, 0, 0),
+        SD_BUS_PROPERTY("SchedPenalizedNSec", "t", property_get_sched_stat, 0, 0),
         SD_BUS_PROPERTY("LastAction", "s", property_get_last_action, 0, EMITS),
         SD_BUS_PROPERTY("LastReason", "s", property_get_string, offsetof(TrackedUnit, last_reason), EMITS),
         SD_BUS_PROPERTY("LastActionTimestamp", "t", property_get_uint64, offsetof(TrackedUnit, last_action_realtime),

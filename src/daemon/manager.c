@@ -15,6 +15,7 @@
 #include "conf-files.h"
 #include "log.h"
 #include "manager.h"
+#include "cpu.h"
 #include "memory.h"
 #include "protect.h"
 #include "message-ids.h"
@@ -50,6 +51,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         session_free(m);
+        cpu_free(m);
         manager_free_units(m);
         sd_event_source_unref(m->status_timer);
         sd_event_source_unref(m->mem_timer);
@@ -139,6 +141,7 @@ int manager_load_config(Manager *m, char ***ret_errors) {
                 config_free(m->config);
                 m->config = TAKE_PTR(c);
                 memory_config_changed(m);
+                cpu_config_changed(m);
                 return (int) n;
         }
 
@@ -158,6 +161,7 @@ int manager_load_config(Manager *m, char ***ret_errors) {
         config_free(m->config);
         m->config = TAKE_PTR(c);
         memory_config_changed(m);
+        cpu_config_changed(m);
         return 0;
 }
 
@@ -463,6 +467,10 @@ int manager_start(Manager *m) {
         r = memcg_bpf_new(&m->bpf, NULL);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the BPF memory side: %m");
+        /* After the memory side: the scheduler shares memcg_observe's pinned throttle map. */
+        r = cpu_setup(m);
+        if (r < 0)
+                return r;
 
         r = bus_manager_add_objects(m);
         if (r < 0)

@@ -11,6 +11,7 @@
 
 typedef struct TrackedUnit TrackedUnit;
 typedef struct MemcgBpf MemcgBpf;
+typedef struct SchedBpf SchedBpf;
 typedef struct DomainWatch DomainWatch;
 typedef struct PendingStart PendingStart;
 
@@ -56,6 +57,7 @@ typedef struct Manager {
         int reclaim_pipe[2];            /* memory.reclaim workers report here */
         sd_event_source *reclaim_source;
         MemcgBpf *bpf;                  /* in-kernel memory observation and hooks (bpf-memcg.c) */
+        SchedBpf *sched;                /* the sched_ext scheduler (bpf-sched.c, cpu.c) */
         struct ProtectedSlice **protected; /* slices given MemoryLow= for protected units (protect.c) */
         size_t n_protected;
         sd_event_source *protect_source;

@@ -14,6 +14,7 @@
 #include "dbus-unit.h"
 #include "log.h"
 #include "match.h"
+#include "cpu.h"
 #include "memory.h"
 #include "message-ids.h"
 #include "profile-override.h"
@@ -264,6 +265,7 @@ void manager_untrack_unit(Manager *m, const char *name) {
         if (u->counted_in_startup)
                 manager_query_done(m);
         memory_unwatch_unit(u, true);
+        cpu_unit_forget(u);
         if (u->cgroup_id > 0)
                 (void) memcg_bpf_forget(m->bpf, u->cgroup_id);
         tracked_unit_free(u);
@@ -541,6 +543,7 @@ static int classify_and_apply(TrackedUnit *u) {
                 u->rule = mfree(u->rule);
                 u->profile_source = PROFILE_SOURCE_NONE;
                 memory_unwatch_unit(u, false);
+                cpu_unit_forget(u);
                 unit_profile_call_fail(u, BUS_ERROR_UNIT_NOT_MANAGED, "%s is not managed by agentcgroupd.", u->name);
                 return 0;
         }
@@ -569,6 +572,7 @@ static int classify_and_apply(TrackedUnit *u) {
                 return log_oom();
 
         (void) memory_watch_unit(u, p);
+        cpu_unit_apply(u, p);
         profile_to_properties(p, m->physical_memory, &want);
         profile_add_class_defaults(p, m->physical_memory, u->type == UNIT_TYPE_SLICE, &want);
         /* memory.high is the dynamic layer's to move: ask for what it has in force. */

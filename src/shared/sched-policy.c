@@ -27,7 +27,7 @@ SchedMode sched_mode_from_string(const char *s) {
 SchedMode sched_mode_resolve(SchedMode configured, bool kernel_has_sched_ext) {
         if (!kernel_has_sched_ext || configured == SCHED_MODE_OFF || configured < 0)
                 return SCHED_MODE_OFF;
-        return configured == SCHED_MODE_AUTO ? SCHED_MODE_PARTIAL : configured;
+        return configured == SCHED_MODE_AUTO ? SCHED_MODE_FULL : configured;
 }
 
 uint64_t sched_restart_delay(uint64_t base_usec, unsigned attempt) {

@@ -10,7 +10,7 @@
  * scheduler, and when to try again after the kernel ejected it. bpf-sched.c does the loading. */
 
 typedef enum SchedMode {
-        SCHED_MODE_AUTO,        /* partial where the kernel has sched_ext, else off */
+        SCHED_MODE_AUTO,        /* full where the kernel has sched_ext, else off */
         SCHED_MODE_FULL,        /* every task on the BPF scheduler */
         SCHED_MODE_PARTIAL,     /* only managed units' tasks (SCHED_EXT), the rest stays fair */
         SCHED_MODE_OFF,
@@ -20,8 +20,11 @@ typedef enum SchedMode {
 
 const char *sched_mode_to_string(SchedMode m);
 SchedMode sched_mode_from_string(const char *s);
-/* The mode to run: auto means partial, the safe one (a scheduler bug then only touches agent
- * units); anything needs a kernel with sched_ext. */
+/* The mode to run: auto means full. Partial is not the safe default it looks like: the kernel
+ * runs SCHED_EXT tasks only when no fair-class task wants the CPU, so under load from unmanaged
+ * services the agent units would starve (and the stall watchdog eject the scheduler). In full
+ * mode host services keep their cgroup share, and any scheduler error returns every task to the
+ * fair class. Anything needs a kernel with sched_ext. */
 SchedMode sched_mode_resolve(SchedMode configured, bool kernel_has_sched_ext);
 
 #define SCHED_RESTART_USEC_DEFAULT (10ULL * 1000000ULL)

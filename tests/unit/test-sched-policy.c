@@ -10,8 +10,9 @@ TEST(modes) {
         ASSERT_EQ(sched_mode_from_string(""), _SCHED_MODE_INVALID);
         ASSERT_STREQ(sched_mode_to_string(SCHED_MODE_OFF), "off");
         ASSERT_NULL(sched_mode_to_string(_SCHED_MODE_MAX));
-        /* auto is partial; nothing runs without sched_ext. */
-        ASSERT_EQ(sched_mode_resolve(SCHED_MODE_AUTO, true), SCHED_MODE_PARTIAL);
+        /* auto is full; nothing runs without sched_ext. */
+        ASSERT_EQ(sched_mode_resolve(SCHED_MODE_AUTO, true), SCHED_MODE_FULL);
+        ASSERT_EQ(sched_mode_resolve(SCHED_MODE_PARTIAL, true), SCHED_MODE_PARTIAL);
         ASSERT_EQ(sched_mode_resolve(SCHED_MODE_FULL, true), SCHED_MODE_FULL);
         ASSERT_EQ(sched_mode_resolve(SCHED_MODE_FULL, false), SCHED_MODE_OFF);
         ASSERT_EQ(sched_mode_resolve(SCHED_MODE_OFF, true), SCHED_MODE_OFF);

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+
+#include "bpf-sched.h"
+#include "cpu.h"
+#include "dbus-manager.h"
+#include "log.h"
+#include "manager.h"
+#include "unit.h"
+
+void cpu_unit_apply(TrackedUnit *u, const Profile *p) {
+        SchedBpf *s = u->manager->sched;
+        SchedPolicy policy;
+        int r;
+
+        if (sched_bpf_state(s) != SCHED_STATE_ENABLED || u->cgroup_id == 0)
+                return;
+        if (!p || !u->managed) {
+                cpu_unit_forget(u);
+                return;
+        }
+        sched_policy_from_profile(p, &policy);
+        r = sched_bpf_set_policy(s, u->cgroup_id, &policy);
+        if (r < 0)
+                log_unit_warning_errno(u->name, r, "Cannot give the scheduler the policy of profile %s: %m", p->name);
+        if (sched_bpf_needs_switch(s) && u->type != UNIT_TYPE_SLICE && u->control_group) {
+                r = sched_switch_cgroup(u->control_group);
+                if (r < 0)
+                        log_unit_warning_errno(u->name, r, "Cannot move the unit's tasks to the BPF scheduler: %m");
+                else if (r > 0)
+                        log_unit_debug(u->name, "%d task(s) moved to the BPF scheduler (SCHED_EXT).", r);
+        }
+}
+
+void cpu_unit_forget(TrackedUnit *u) {
+        if (u->cgroup_id > 0)
+                (void) sched_bpf_remove_policy(u->manager->sched, u->cgroup_id);
+}
+
+static void push_unit(TrackedUnit *u, void *userdata) {
+        Manager *m = userdata;
+
+        if (u->managed && u->profile)
+                cpu_unit_apply(u, config_find_profile(m->config, u->profile));
+}
+
+static void on_sched_change(SchedBpf *s, void *userdata) {
+        Manager *m = userdata;
+
+        /* A freshly loaded scheduler has empty maps. */
+        if (sched_bpf_state(s) == SCHED_STATE_ENABLED)
+                manager_foreach_unit(m, push_unit, m);
+        bus_manager_send_scheduler_changed(m);
+}
+
+void cpu_config_changed(Manager *m) {
+        const Config *c = m->config;
+
+        if (!m->sched || !c)
+                return;
+        (void) sched_bpf_configure(m->sched,
+                                   c->scheduler_mode >= 0 ? (SchedMode) c->scheduler_mode : SCHED_MODE_AUTO,
+                                   c->scheduler_restart_usec != USEC_UNSET ? c->scheduler_restart_usec
+                                                                           : SCHED_RESTART_USEC_DEFAULT,
+                                   c->scheduler_restart_max != UINT64_MAX ? (unsigned) c->scheduler_restart_max
+                                                                          : SCHED_RESTART_MAX_DEFAULT);
+}
+
+int cpu_setup(Manager *m) {
+        int r;
+
+        r = sched_bpf_new(&m->sched, m->event, NULL, on_sched_change, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the CPU scheduler: %m");
+        cpu_config_changed(m);
+        return 0;
+}
+
+void cpu_free(Manager *m) {
+        m->sched = sched_bpf_free(m->sched);
+}

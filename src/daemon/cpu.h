@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "conf.h"
+
+typedef struct Manager Manager;
+typedef struct TrackedUnit TrackedUnit;
+
+/* The daemon's CPU side: runs the scheduler (bpf-sched.c) as [Manager] Scheduler= says and keeps
+ * its per-cgroup policy map in step with the managed units and their profiles. */
+
+int cpu_setup(Manager *m);
+void cpu_free(Manager *m);
+/* A new configuration is in place (start-up, reload). */
+void cpu_config_changed(Manager *m);
+/* The unit got profile p (NULL: none, or no longer managed). */
+void cpu_unit_apply(TrackedUnit *u, const Profile *p);
+void cpu_unit_forget(TrackedUnit *u);

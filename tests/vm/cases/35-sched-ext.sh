@@ -1,0 +1,161 @@
+#!/bin/bash
+# The daemon's sched_ext scheduler: loaded and verified at start-up, cgroup weights honoured
+# (1:3 within 5 points, nested slices composing), statistics on the unit objects, partial mode
+# switching managed tasks to SCHED_EXT, an injected error and SysRq-S handled as configured
+# (restart with back-off, or stay off), and unloaded when the daemon stops.
+# timeout: 600
+. /usr/lib/agentcgroup-tests/lib.sh
+. /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
+
+[[ -e /sys/kernel/sched_ext/state ]] || skip "kernel $(uname -r) has no sched_ext"
+bus=("${mgr[@]}")
+mprop() { busctl get-property "${bus[@]}" "$1" | sed -E 's/^[a-z] //; s/^"(.*)"$/\1/'; }
+sched_state() { cat /sys/kernel/sched_ext/state; }
+_mprop_is() { [[ $(mprop "$1") == "$2" ]]; }
+wait_mprop() {   # PROP VALUE [TIMEOUT]
+    wait_for "${3:-20}" _mprop_is "$1" "$2" || fail "$1 is '$(mprop "$1")', expected '$2'"
+}
+usage_usec() { awk '/^usage_usec/ {print $2}' "/sys/fs/cgroup$(unit_prop "$1" ControlGroup)/cpu.stat"; }
+# policy of a thread from /proc (chrt does not know SCHED_EXT everywhere)
+sched_policy() { awk '/^policy/ {print $3}' "/proc/$1/sched"; }
+
+dropin_write 90-sched-test.conf '[Manager]
+SchedulerRestartSec=2s
+SchedulerRestartMax=1
+
+[Profile:w100]
+Class=background
+CPUWeight=100
+
+[Profile:w300]
+Class=background
+CPUWeight=300
+
+[Match:w100]
+Unit=w100*.scope
+Profile=w100
+
+[Match:w300]
+Unit=w300*.scope
+Profile=w300'
+
+journal_mark
+daemon_start
+# --- loaded and verified (Scheduler= unset: auto, which is full) ---
+wait_mprop SchedulerState enabled
+assert_eq enabled "$(sched_state)" "/sys/kernel/sched_ext/state"
+assert_eq agentcgroup "$(cat /sys/kernel/sched_ext/root/ops)" "root/ops"
+assert_eq full "$(mprop SchedulerMode)"
+journal_since | grep -q 'sched_ext scheduler agentcgroup is enabled in full mode' ||
+    fail "no journal entry for the attach"
+
+# --- weight accuracy: two saturating scopes, CPUWeight 100 and 300 ---
+# measure A B SECONDS: A's share of the CPU both used, in percent
+measure() {
+    local a0 b0 a1 b1
+    a0=$(usage_usec "$1"); b0=$(usage_usec "$2")
+    sleep "$3"
+    a1=$(usage_usec "$1"); b1=$(usage_usec "$2")
+    python3 -c "a=$a1-$a0; b=$b1-$b0; print(round(100*a/(a+b), 1))"
+}
+scope_start w100 agent-wa.slice stress-ng --cpu 2 --timeout 60s
+scope_start w300 agent-wa.slice stress-ng --cpu 2 --timeout 60s
+wait_prop w100.scope CPUWeight 100
+wait_prop w300.scope CPUWeight 300
+sleep 2
+share=$(measure w100.scope w300.scope 10)
+log "CPUWeight 100 vs 300 under the scheduler: the 100 got ${share}% (ideal 25%)"
+python3 -c "import sys; sys.exit(0 if abs($share - 25) <= 5 else 1)" ||
+    fail "weights 100:300 gave the first ${share}%, more than 5 points from 25%"
+cpu_ns=$(busctl get-property org.agentcgroup1 "$(busctl call "${bus[@]}" GetUnit s w300.scope | awk '{print $2}' | tr -d '"')" \
+    org.agentcgroup1.Unit SchedCPUNSec | awk '{print $2}')
+log "SchedCPUNSec of w300.scope: $cpu_ns"
+(( cpu_ns > 1000000000 )) || fail "SchedCPUNSec of a unit that ran 10 s is $cpu_ns"
+systemctl stop w100.scope w300.scope
+
+# --- nested: session slice with two tool scopes vs a session slice with one ---
+scope_start tool-n1 agent-s1.slice stress-ng --cpu 2 --timeout 60s
+scope_start tool-n2 agent-s1.slice stress-ng --cpu 2 --timeout 60s
+scope_start tool-n3 agent-s2.slice stress-ng --cpu 2 --timeout 60s
+for u in tool-n1 tool-n2 tool-n3; do wait_prop "$u.scope" CPUWeight 100; done
+sleep 2
+for u in tool-n1 tool-n2 tool-n3; do eval "${u//-/_}_0=$(usage_usec "$u.scope")"; done
+sleep 10
+for u in tool-n1 tool-n2 tool-n3; do eval "${u//-/_}_1=$(usage_usec "$u.scope")"; done
+shares=$(python3 -c "
+x=[$tool_n1_1-$tool_n1_0, $tool_n2_1-$tool_n2_0, $tool_n3_1-$tool_n3_0]; t=sum(x)
+print(' '.join(str(round(100*v/t, 1)) for v in x))")
+log "nested: agent-s1{tool-n1, tool-n2} vs agent-s2{tool-n3}: $shares (ideal 25 25 50)"
+python3 -c "
+import sys; s=[float(v) for v in '$shares'.split()]
+sys.exit(0 if all(abs(a-b) <= 5 for a, b in zip(s, [25, 25, 50])) else 1)" ||
+    fail "nested weights gave $shares, more than 5 points from 25 25 50"
+systemctl stop tool-n1.scope tool-n2.scope tool-n3.scope
+
+# --- 300 scopes created and gone while it runs: no ejection ---
+for i in $(seq 300); do systemd-run --quiet --scope --slice=agent-churn.slice true; done
+assert_eq enabled "$(sched_state)" "after 300 scopes"
+assert_eq enabled "$(mprop SchedulerState)"
+
+# --- an injected error: the kernel ejects it, the daemon says why and loads it again ---
+journal_mark
+bpftool map update name sched_ctl key 0 0 0 0 value 1 0 0 0 0 0 0 0 || fail "cannot set sched_ctl"
+wait_mprop SchedulerState ejected 10
+assert_contains "$(mprop SchedulerReason)" "error injected through sched_ctl"
+_ejected_logged() { journal_json_since MESSAGE_ID=e67ba8d7797d4339b9cf65ce6d67d83c AGENTCGROUP_SCHED_RESTART=yes | grep -q .; }
+wait_for 10 _ejected_logged || fail "no journal entry with the ejection's MESSAGE_ID and AGENTCGROUP_SCHED_RESTART=yes"
+log "ejected: $(mprop SchedulerReason)"
+wait_mprop SchedulerState enabled 20
+assert_eq 1 "$(mprop SchedulerRestarts)"
+assert_eq enabled "$(sched_state)" "after the restart"
+
+# SchedulerRestartMax=1 is used up: the next error leaves it off.
+bpftool map update name sched_ctl key 0 0 0 0 value 2 0 0 0 0 0 0 0 || fail "cannot set sched_ctl"
+wait_mprop SchedulerState failed 10
+sleep 3
+assert_eq disabled "$(sched_state)" "no restart left"
+assert_daemon_healthy
+
+# A reload tries again, with a fresh budget.
+daemon_reload
+wait_mprop SchedulerState enabled 20
+assert_eq 0 "$(mprop SchedulerRestarts)"
+
+# SysRq-S is an operator's wish: it stays off until a reload.
+echo S > /proc/sysrq-trigger
+wait_mprop SchedulerState failed 10
+assert_contains "$(mprop SchedulerReason)" "SysRq"
+sleep 3
+assert_eq disabled "$(sched_state)" "after SysRq-S"
+daemon_reload
+wait_mprop SchedulerState enabled 20
+
+# --- partial mode: only managed units' tasks are switched to SCHED_EXT ---
+dropin_write 91-sched-partial.conf '[Manager]
+Scheduler=partial'
+daemon_reload
+wait_mprop SchedulerMode partial 20
+assert_eq enabled "$(sched_state)"
+scope_start tool-p1 agent-p.slice sleep 600
+scope_start outside-p system.slice sleep 600
+pid_in=$(head -1 "/sys/fs/cgroup$(unit_prop tool-p1.scope ControlGroup)/cgroup.procs")
+pid_out=$(head -1 "/sys/fs/cgroup$(unit_prop outside-p.scope ControlGroup)/cgroup.procs")
+wait_for 10 test "$(sched_policy "$pid_in")" = 7 || fail "the managed scope's task has policy $(sched_policy "$pid_in"), not SCHED_EXT (7)"
+assert_eq 0 "$(sched_policy "$pid_out")" "an unmanaged task's policy"
+# Children inherit it: this one is forked 2 s after the daemon switched its parent.
+scope_start tool-p2 agent-p.slice bash -c 'sleep 2; sleep 600; :'
+_late_child() {
+    local p
+    for p in $(cat "/sys/fs/cgroup$(unit_prop tool-p2.scope ControlGroup)/cgroup.procs"); do
+        [[ $(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null) == "sleep 600 " ]] && { echo "$p"; return 0; }
+    done
+    return 1
+}
+wait_for 15 _late_child >/dev/null || fail "no 'sleep 600' in tool-p2"
+child=$(_late_child)
+assert_eq 7 "$(sched_policy "$child")" "a child forked after the switch"
+
+# --- stopping the daemon unloads it ---
+daemon_stop
+wait_for 10 test "$(sched_state)" = disabled || fail "sched_ext state is $(sched_state) after the daemon stopped"
+journal_since | grep -q 'Detaching the scheduler' || fail "no journal entry for the detach"
