@@ -41,8 +41,7 @@ const char *ctl_bus_error_text(const sd_bus_error *e) {
         return !isempty(e->message) ? e->message : e->name;
 }
 
-/* Turns a failed call into the exit status, after saying what went wrong. */
-static int bus_call_failed(const char *verb, const char *method, const sd_bus_error *e, int r) {
+int ctl_bus_call_failed(const char *verb, const char *method, const sd_bus_error *e, int r) {
         int status = ctl_bus_error_status(e);
 
         switch (status) {
@@ -100,7 +99,7 @@ static int call(sd_bus *bus, const char *verb, const char *interface, const char
         r = bus_call_va(bus, AGC_BUS_PATH, interface, method, &e, reply, types, ap);
         va_end(ap);
         if (r < 0) {
-                r = bus_call_failed(verb, method, &e, r);
+                r = ctl_bus_call_failed(verb, method, &e, r);
                 sd_bus_error_free(&e);
                 return r;
         }
@@ -151,7 +150,7 @@ static int read_units(sd_bus_message *reply, UnitRow **ret, size_t *ret_n) {
 
 /* Adds what ListUnitStates() says to the rows (sorted by name). A daemon older than this tool
  * does not have it: the rows keep no state, shown as "-". The strings stay in *ret_reply. */
-static int read_unit_states(sd_bus *bus, UnitRow *rows, size_t n, sd_bus_message **ret_reply) {
+static int read_unit_states(sd_bus *bus, const char *verb, UnitRow *rows, size_t n, sd_bus_message **ret_reply) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         sd_bus_error e = SD_BUS_ERROR_NULL;
         int r;
@@ -162,7 +161,7 @@ static int read_unit_states(sd_bus *bus, UnitRow *rows, size_t n, sd_bus_message
                         log_debug("agentcgroupd has no ListUnitStates(): %s", ctl_bus_error_text(&e));
                         r = 0;
                 } else
-                        r = bus_call_failed("list", "ListUnitStates", &e, r);
+                        r = ctl_bus_call_failed(verb, "ListUnitStates", &e, r);
                 sd_bus_error_free(&e);
                 return r;
         }
@@ -199,6 +198,30 @@ static int read_unit_states(sd_bus *bus, UnitRow *rows, size_t n, sd_bus_message
         return 0;
 }
 
+int ctl_list_unit_rows(sd_bus *bus, const char *verb, UnitRow **ret_rows, size_t *ret_n,
+                       sd_bus_message **ret_units, sd_bus_message **ret_states) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *states = NULL;
+        _cleanup_(freep) UnitRow *rows = NULL;
+        size_t n = 0;
+        int r;
+
+        r = call(bus, verb, AGC_BUS_INTERFACE, "ListUnits", &reply, NULL);
+        if (r != 0)
+                return r;
+        r = read_units(reply, &rows, &n);
+        if (r < 0)
+                return r;
+        unit_rows_sort(rows, n);
+        r = read_unit_states(bus, verb, rows, n, &states);
+        if (r != 0)
+                return r;
+        *ret_rows = TAKE_PTR(rows);
+        *ret_n = n;
+        *ret_units = TAKE_PTR(reply);
+        *ret_states = TAKE_PTR(states);
+        return 0;
+}
+
 int verb_list(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *states = NULL;
@@ -209,14 +232,7 @@ int verb_list(int argc, char *argv[]) {
         r = ctl_bus_connect(&bus);
         if (r != 0)
                 return r;
-        r = call(bus, "list", AGC_BUS_INTERFACE, "ListUnits", &reply, NULL);
-        if (r != 0)
-                return r;
-        r = read_units(reply, &rows, &n);
-        if (r < 0)
-                return r;
-        unit_rows_sort(rows, n);
-        r = read_unit_states(bus, rows, n, &states);
+        r = ctl_list_unit_rows(bus, "list", &rows, &n, &reply, &states);
         if (r != 0)
                 return r;
 

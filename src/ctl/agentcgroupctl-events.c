@@ -183,8 +183,8 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
-/* New entries as they come, until SIGINT or SIGTERM (exit status 0 then; block_signals() was
- * called before). */
+/* New entries as they come, until SIGINT or SIGTERM (exit status 0 then; they were blocked
+ * before). */
 static int follow(sd_journal *j) {
         _cleanup_(sd_event_unrefp) sd_event *e = NULL;
         _cleanup_(sd_event_source_unrefp) sd_event_source *timer = NULL;
@@ -228,19 +228,6 @@ static int follow(sd_journal *j) {
         return r < 0 ? r : 0;
 }
 
-/* sd-event takes signals from a signalfd, so they must be blocked; from the start, so that
- * one that comes while the last events are printed ends the command as cleanly. */
-static int block_signals(void) {
-        sigset_t mask;
-
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGTERM);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-                return log_error_errno(negative_errno(), "Failed to block SIGINT and SIGTERM: %m");
-        return 0;
-}
-
 int verb_events(int argc, char *argv[]) {
         _cleanup_(sd_journal_closep) sd_journal *j = NULL;
         char **units = argv + 1;
@@ -253,8 +240,10 @@ int verb_events(int argc, char *argv[]) {
                         return EXIT_USAGE;
                 }
 
+        /* From the start, so that one that comes while the last events are printed ends the
+         * command as cleanly. */
         if (arg_follow) {
-                r = block_signals();
+                r = ctl_block_signals((const int[]) { SIGINT, SIGTERM, 0 });
                 if (r < 0)
                         return r;
         }

@@ -16,6 +16,7 @@
 #include <systemd/sd-id128.h>
 
 #include "agentcgroupctl.h"
+#include "cgroup-file.h"
 #include "log.h"
 #include "match.h"
 #include "session-name.h"
@@ -305,23 +306,16 @@ static uint64_t now_usec(void) {
 
 /* "key value" of a flat-keyed cgroup file (memory.events), UINT64_MAX when absent. */
 static uint64_t cgroup_key(const char *dir, const char *file, const char *key) {
-        _cleanup_(freep) char *path = asprintf_safe("%s/%s", dir, file), *line = NULL;
-        _cleanup_(fclosep) FILE *f = path ? fopen(path, "re") : NULL;
-        size_t n = 0, k = strlen(key);
         uint64_t v;
 
-        while (f && getline(&line, &n, f) > 0)
-                if (strncmp(line, key, k) == 0 && line[k] == ' ' && sscanf(line + k + 1, "%" SCNu64, &v) == 1)
-                        return v;
-        return UINT64_MAX;
+        return cgroup_read_key(dir, file, key, &v) < 0 ? UINT64_MAX : v;
 }
 
+/* A cgroup file of one number (memory.peak), UINT64_MAX when it cannot be read. */
 static uint64_t cgroup_value(const char *dir, const char *file) {
-        _cleanup_(freep) char *path = asprintf_safe("%s/%s", dir, file);
-        _cleanup_(fclosep) FILE *f = path ? fopen(path, "re") : NULL;
         uint64_t v;
 
-        return f && fscanf(f, "%" SCNu64, &v) == 1 ? v : UINT64_MAX;
+        return cgroup_read_value(dir, file, &v) < 0 ? UINT64_MAX : v;
 }
 
 /* This process's cgroup directory (cgroup v2), NULL if unknown. */
@@ -334,7 +328,7 @@ static char *own_cgroup_dir(void) {
         while (f && (l = getline(&line, &n, f)) > 0)
                 if (strncmp(line, "0::", 3) == 0) {
                         line[l - 1] = line[l - 1] == '\n' ? '\0' : line[l - 1];
-                        return asprintf_safe("/sys/fs/cgroup%s", line + 3);
+                        return asprintf_safe(CGROUP_FS_ROOT "%s", line + 3);
                 }
         return NULL;
 }

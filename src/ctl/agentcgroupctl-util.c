@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
 #include <stdio.h>
 
 #include "agentcgroupctl.h"
@@ -33,4 +34,15 @@ int ctl_report_config_errors(const Config *c, bool installed) {
                 log_error("%zu error(s): agentcgroupd would reject a configuration made of these files.",
                           c->n_errors);
         return EXIT_CONFIG_ERRORS;
+}
+
+int ctl_block_signals(const int *signals) {
+        sigset_t mask;
+
+        sigemptyset(&mask);
+        for (const int *s = signals; *s != 0; s++)
+                sigaddset(&mask, *s);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(negative_errno(), "Failed to block signals: %m");
+        return 0;
 }

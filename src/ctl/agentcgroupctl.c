@@ -32,6 +32,10 @@ bool arg_value = false;
 bool arg_follow = false;
 uint64_t arg_lines = 50;
 uint64_t arg_since = 0;
+uint64_t arg_delay = USEC_PER_SEC;
+uint64_t arg_iterations = UINT64_MAX;
+bool arg_batch = false;
+TopOrder arg_order = TOP_ORDER_UNIT;
 
 /* Options that only some commands take, so that a misplaced one is reported, not ignored. */
 typedef enum VerbOption {
@@ -44,14 +48,20 @@ typedef enum VerbOption {
         OPT_FOLLOW    = 1 << 6,
         OPT_LINES     = 1 << 7,
         OPT_SINCE     = 1 << 8,
+        OPT_DELAY     = 1 << 9,
+        OPT_ITERATIONS = 1 << 10,
+        OPT_BATCH     = 1 << 11,
+        OPT_ORDER     = 1 << 12,
 } VerbOption;
 
 static const char * const verb_option_names[] = {
         "--effective", "--json", "--no-legend", "--signal", "--property", "--value",
-        "--follow", "--lines", "--since",
+        "--follow", "--lines", "--since", "--delay", "--iterations", "--batch", "--order",
 };
 static unsigned arg_given = 0;
 static char *arg_root_buf = NULL;
+/* -n is --lines= for events and --iterations= for top: read once the command is known. */
+static const char *arg_n = NULL;
 
 typedef struct Verb {
         const char *name;
@@ -80,6 +90,8 @@ static const Verb verbs[] = {
         { "clear-profile", 1, 1,     0,                        false, true,  verb_clear_profile },
         /* Reads the journal; pages itself unless --follow. */
         { "events",     0, UINT_MAX, OPT_JSON | OPT_FOLLOW | OPT_LINES | OPT_SINCE, false, false, verb_events },
+        /* Refreshes until quit, or --iterations; no pager. */
+        { "top",        0, 0,        OPT_JSON | OPT_DELAY | OPT_ITERATIONS | OPT_BATCH | OPT_ORDER, false, true, verb_top },
 };
 
 static void help(void) {
@@ -110,6 +122,9 @@ static void help(void) {
                "                         rules, until clear-profile or a daemon restart (root)\n"
                "  clear-profile UNIT     Let the match rules choose the unit's profile again\n"
                "                         (root)\n"
+               "  top                    Show the managed units with their memory, pressure,\n"
+               "                         CPU share and last action, refreshed (keys: u m c p\n"
+               "                         order by unit, memory, CPU, pressure; q quits)\n"
                "  run [OPTIONS] CMD...   Run CMD in a tool-call scope with its profile from the\n"
                "                         start (root); see '%1$s run --help'\n\n"
                "Journal commands (the daemon's journal entries, with sd-journal):\n"
@@ -122,7 +137,7 @@ static void help(void) {
                "     --root=PATH         Read the configuration below PATH (not for daemon\n"
                "                         commands); events: the journal below PATH\n"
                "     --effective         cat-config: show the merged result instead\n"
-               "     --json[=MODE]       profiles, rules, list, status, show, events: print\n"
+               "     --json[=MODE]       profiles, rules, list, status, show, events, top: print\n"
                "                         JSON; MODE is pretty or short (default: pretty on a\n"
                "                         terminal, else short)\n"
                "     --no-legend         profiles, rules, list: no column headers and summary\n"
@@ -134,6 +149,11 @@ static void help(void) {
                "  -n --lines=N           events: show the last N events, or all (default: 50)\n"
                "     --since=TIME        events: only events since TIME: 2024-05-01 12:00,\n"
                "                         -1h, 10min ago, today, @EPOCH\n"
+               "  -d --delay=TIME        top: refresh every TIME: 2, 0.5, 500ms (default: 1s)\n"
+               "  -n --iterations=N      top: exit after N refreshes (default: until quit)\n"
+               "  -b --batch             top: print frame after frame, no screen control (also\n"
+               "                         when standard output is no terminal, or with --json)\n"
+               "  -o --order=ORDER       top: unit, memory, cpu or pressure (default: unit)\n"
                "     --no-pager          Do not pipe the output into a pager\n"
                "\n(root): root, or a member of AdminGroup= in agentcgroup.conf.\n"
                "\nExit status: 0 OK, 1 configuration errors (or a rejected reload) or failure,\n"
@@ -202,6 +222,29 @@ static int add_properties(const char *list) {
         }
 }
 
+/* Shorter refreshes would keep the daemon busy answering. */
+#define TOP_DELAY_MIN_USEC (100 * USEC_PER_MSEC)
+
+static int parse_lines(const char *s) {
+        if (streq(s, "all"))
+                arg_lines = UINT64_MAX;
+        else if (parse_uint64(s, &arg_lines) < 0 || arg_lines == UINT64_MAX) {
+                log_error("--lines=%s: expected a number of events or 'all'.", s);
+                return -EINVAL;
+        }
+        arg_given |= OPT_LINES;
+        return 0;
+}
+
+static int parse_iterations(const char *s) {
+        if (parse_uint64(s, &arg_iterations) < 0 || arg_iterations == 0 || arg_iterations == UINT64_MAX) {
+                log_error("--iterations=%s: expected a number of refreshes of at least 1.", s);
+                return -EINVAL;
+        }
+        arg_given |= OPT_ITERATIONS;
+        return 0;
+}
+
 static int parse_argv(int argc, char *argv[]) {
         enum {
                 ARG_VERSION = 0x100,
@@ -213,6 +256,8 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_SIGNAL,
                 ARG_VALUE,
                 ARG_SINCE,
+                ARG_LINES,
+                ARG_ITERATIONS,
         };
         static const struct option options[] = {
                 { "help",      no_argument,       NULL, 'h' },
@@ -226,13 +271,17 @@ static int parse_argv(int argc, char *argv[]) {
                 { "property",  required_argument, NULL, 'p' },
                 { "value",     no_argument,       NULL, ARG_VALUE },
                 { "follow",    no_argument,       NULL, 'f' },
-                { "lines",     required_argument, NULL, 'n' },
+                { "lines",     required_argument, NULL, ARG_LINES },
                 { "since",     required_argument, NULL, ARG_SINCE },
+                { "delay",     required_argument, NULL, 'd' },
+                { "iterations", required_argument, NULL, ARG_ITERATIONS },
+                { "batch",     no_argument,       NULL, 'b' },
+                { "order",     required_argument, NULL, 'o' },
                 {}
         };
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "hs:p:fn:", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hs:p:fn:d:bo:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -301,13 +350,39 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_given |= OPT_FOLLOW;
                         break;
                 case 'n':
-                        if (streq(optarg, "all"))
-                                arg_lines = UINT64_MAX;
-                        else if (parse_uint64(optarg, &arg_lines) < 0 || arg_lines == UINT64_MAX) {
-                                log_error("--lines=%s: expected a number of events or 'all'.", optarg);
+                        arg_n = optarg;
+                        break;
+                case ARG_LINES:
+                        r = parse_lines(optarg);
+                        if (r < 0)
+                                return r;
+                        break;
+                case ARG_ITERATIONS:
+                        r = parse_iterations(optarg);
+                        if (r < 0)
+                                return r;
+                        break;
+                case 'd':
+                        if (parse_duration(optarg, &arg_delay) < 0 || arg_delay == UINT64_MAX ||
+                            arg_delay < TOP_DELAY_MIN_USEC) {
+                                log_error("--delay=%s: expected a time of at least 100ms, such as 1, 0.5, 2s "
+                                          "or 500ms.", optarg);
                                 return -EINVAL;
                         }
-                        arg_given |= OPT_LINES;
+                        arg_given |= OPT_DELAY;
+                        break;
+                case 'b':
+                        arg_batch = true;
+                        arg_given |= OPT_BATCH;
+                        break;
+                case 'o':
+                        arg_order = top_order_from_string(optarg);
+                        if (arg_order < 0) {
+                                log_error("--order=%s: unknown order; expected unit, memory, cpu or pressure.",
+                                          optarg);
+                                return -EINVAL;
+                        }
+                        arg_given |= OPT_ORDER;
                         break;
                 case ARG_SINCE: {
                         struct timespec ts;
@@ -391,6 +466,13 @@ static int find_verb(int argc, char *argv[], const Verb **ret) {
                         log_error("'%s' takes %s, got '%s' too.", v->name, v->args ?: "one unit",
                                   argv[v->max_args + 1]);
                 return -EINVAL;
+        }
+        /* -n: what the command takes, else --lines, whose misplacement is then reported. */
+        if (arg_n) {
+                int r = (v->options & OPT_ITERATIONS) ? parse_iterations(arg_n) : parse_lines(arg_n);
+
+                if (r < 0)
+                        return r;
         }
         misplaced = arg_given & ~v->options;
         for (size_t i = 0; i < ELEMENTSOF(verb_option_names); i++)

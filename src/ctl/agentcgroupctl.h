@@ -8,6 +8,8 @@
 
 #include "conf.h"
 #include "config-format.h"
+#include "manager-format.h"
+#include "top-format.h"
 
 /* Exit statuses (see agentcgroupctl(1)). Verbs return one of these, or a negative errno after
  * logging what failed (EXIT_FAILURE). */
@@ -32,6 +34,10 @@ extern bool arg_value;          /* show: --value */
 extern bool arg_follow;         /* events: --follow */
 extern uint64_t arg_lines;      /* events: --lines=, UINT64_MAX: all */
 extern uint64_t arg_since;      /* events: --since=, microseconds since the epoch; 0: not given */
+extern uint64_t arg_delay;      /* top: --delay=, microseconds */
+extern uint64_t arg_iterations; /* top: --iterations= (-n), UINT64_MAX: until quit */
+extern bool arg_batch;          /* top: --batch */
+extern TopOrder arg_order;      /* top: --order= */
 
 /* argv[0] is the verb's own name. */
 int verb_verify(int argc, char *argv[]);
@@ -56,6 +62,8 @@ int shell_main(int argc, char *argv[]);
 int verb_show(int argc, char *argv[]);
 /* agentcgroupctl-events.c: the daemon's journal entries, with sd-journal. */
 int verb_events(int argc, char *argv[]);
+/* agentcgroupctl-top.c: the live view of the managed units. */
+int verb_top(int argc, char *argv[]);
 
 /* The daemon's D-Bus API, and helpers for the commands that use it (agentcgroupctl-bus.c). */
 #define AGC_BUS_NAME "org.agentcgroup1"
@@ -75,6 +83,14 @@ int ctl_bus_call(sd_bus *bus, const char *path, const char *interface, const cha
 int ctl_bus_error_status(const sd_bus_error *e);
 /* What the daemon (or the bus, or sd-bus) said: its message, else the error's name. */
 const char *ctl_bus_error_text(const sd_bus_error *e);
+/* Turns a failed call into the exit status, after saying what went wrong ("VERB: ..." for
+ * access denied and units not managed). */
+int ctl_bus_call_failed(const char *verb, const char *method, const sd_bus_error *e, int r);
+/* ListUnits() and ListUnitStates(): the managed units sorted by name, with their states when
+ * the daemon has ListUnitStates(). The strings stay in *ret_units and *ret_states. 0, or the
+ * exit status (or a negative errno) after logging. */
+int ctl_list_unit_rows(sd_bus *bus, const char *verb, UnitRow **ret_rows, size_t *ret_n,
+                       sd_bus_message **ret_units, sd_bus_message **ret_states);
 /* Logs an unreadable reply; returns r. */
 int ctl_bus_parse_failed(const char *method, int r);
 /* Prints o as --json asked; 0 or a logged negative errno. */
@@ -84,6 +100,10 @@ int ctl_print_json(json_object *o);
  * config_load()). Errors in the configuration are in (*ret)->errors; < 0 only if out of memory,
  * logged. */
 int ctl_load_config(Config **ret);
+/* Blocks the signals (a 0-terminated list) for sd-event, which takes them from a signalfd.
+ * 0, or a logged negative errno. */
+int ctl_block_signals(const int *signals);
+
 /* Prints the configuration's errors and a summary on stderr. Returns EXIT_CONFIG_ERRORS if it
  * has any, else 0. installed: c is what agentcgroupd loads, not files named by the user. */
 int ctl_report_config_errors(const Config *c, bool installed);

@@ -1366,3 +1366,140 @@ TEST(events_usage_and_empty_journal) {
         run_done(&r);
         tree_cleanup();
 }
+
+/* top: bad option values are usage errors that name the option; -n is --iterations= for top and
+ * --lines= for events. */
+TEST(top_usage) {
+        static const UsageCase cases[] = {
+                { { "top", "--delay=0" },                 "--delay=0: expected a time of at least 100ms, such as 1, 0.5, 2s or 500ms." },
+                { { "top", "-d", "-1" },                  "--delay=-1: expected a time of at least 100ms" },
+                { { "top", "-d", "soon" },                "--delay=soon: expected a time of at least 100ms" },
+                { { "top", "--delay=50ms" },              "--delay=50ms: expected a time of at least 100ms" },
+                { { "top", "--delay=infinity" },          "--delay=infinity: expected a time of at least 100ms" },
+                { { "top", "--delay=" },                  "--delay=: expected a time of at least 100ms" },
+                { { "top", "-n", "0" },                   "--iterations=0: expected a number of refreshes of at least 1." },
+                { { "top", "-n", "all" },                 "--iterations=all: expected a number of refreshes of at least 1." },
+                { { "top", "--iterations=-2" },           "--iterations=-2: expected a number of refreshes of at least 1." },
+                { { "top", "--iterations=2x" },           "--iterations=2x: expected a number of refreshes" },
+                { { "top", "--order=size" },              "--order=size: unknown order; expected unit, memory, cpu or pressure." },
+                { { "top", "-o", "" },                    "--order=: unknown order" },
+                { { "top", "extra" },                     "'top' takes no arguments, got 'extra'" },
+                { { "top", "--lines=5" },                 "--lines does not apply to 'top'" },
+                { { "top", "--follow" },                  "--follow does not apply to 'top'" },
+                { { "top", "--no-legend" },               "--no-legend does not apply to 'top'" },
+                { { "top", "--root=/" },                  "--root does not apply to 'top': it asks the running agentcgroupd" },
+                { { "top", "--delay" },                   "option '--delay' requires an argument" },
+                { { "list", "--batch" },                  "--batch does not apply to 'list'" },
+                { { "list", "-o", "memory" },             "--order does not apply to 'list'" },
+                { { "status", "-d", "2" },                "--delay does not apply to 'status'" },
+                { { "events", "--iterations=2" },         "--iterations does not apply to 'events'" },
+                { { "events", "-n", "x" },                "--lines=x: expected a number of events or 'all'" },
+        };
+
+        tree_setup();
+        assert_usage_errors(cases, ELEMENTSOF(cases));
+        tree_cleanup();
+}
+
+/* The lines of a frame of "top --batch" from its column headers on. */
+static const char *frame_units(const char *frame) {
+        const char *p = strstr(frame, "\nUNIT ");
+
+        return p ? strchr(p + 1, '\n') + 1 : NULL;
+}
+
+/* top against the stand-in: frames of every unit, the tool call under its session's slice;
+ * without cgroups to read (this host has none of the stand-in's), what the daemon says. */
+TEST(bus_top) {
+        static const char title[] = "agentcgroupd 9.9.9  Units: 3  Slices: 1  Scopes: 1  Other: 1  Throttled: 1  "
+                                    "Frozen: 0  Killed: 0  Order: ";
+        static const char units_by_name[] =
+                "agent-s1.slice   session     running    -     -     -    0.00   -     -\n"
+                "  odd.service    -           -          -     -     -    -      -     -\n"
+                "  tool-42.scope  tool-burst  throttled  1.5G  1.0G  -    12.34  -     throttle: burst credit used up\n";
+        static const char units_by_memory[] =
+                "agent-s1.slice   session     running    -     -     -    0.00   -     -\n"
+                "  tool-42.scope  tool-burst  throttled  1.5G  1.0G  -    12.34  -     throttle: burst credit used up\n"
+                "  odd.service    -           -          -     -     -    -      -     -\n";
+        _cleanup_(json_object_putp) json_object *first = NULL, *second = NULL;
+        const char *second_frame, *nl;
+        json_object *v, *u;
+        pid_t fake;
+        Run r;
+
+        tree_setup();
+        if (access("/sys/fs/cgroup/agent.slice/agent-s1.slice/tool-42.scope", F_OK) >= 0)
+                TEST_FAIL("this host has the stand-in's cgroup: its values would be read");
+        if (!bus_start()) {
+                tree_cleanup();
+                return;
+        }
+
+        /* Nothing owns the name: status 3 before any frame. */
+        r = run("top", "--batch", "-n", "1", NULL);
+        ASSERT_EQ(r.status, 3);
+        ASSERT_TEXT_EQ(r.out, "");
+        ASSERT_TEXT_EQ(r.err, "agentcgroupd is not running (no org.agentcgroup1 on the system bus)\n");
+        run_done(&r);
+
+        fake = fake_daemon_start(RELOAD_OK);
+        r = run("top", "--batch", "-n", "2", "--delay=0.1", NULL);
+        ASSERT_EQ(r.status, 0);
+        ASSERT_TEXT_EQ(r.err, "");
+        /* Two frames, an empty line between them, each with its title, headers and units. */
+        ASSERT_TRUE(strneq(r.out, title, strlen(title)));
+        ASSERT_TRUE(strneq(r.out + strlen(title), "unit  ", 6));
+        second_frame = strstr(r.out, "\n\nagentcgroupd ");
+        ASSERT_NOT_NULL(second_frame);
+        second_frame += 2;
+        ASSERT_NULL(strstr(second_frame, "\n\nagentcgroupd "));
+        ASSERT_HAS_LINE(r.out, "UNIT             PROFILE     STATE      MEM   HIGH  MAX  PSI    CPU%  LAST ACTION");
+        ASSERT_TRUE(strneq(frame_units(r.out), units_by_name, strlen(units_by_name)));
+        ASSERT_STREQ(frame_units(second_frame), units_by_name);
+        run_done(&r);
+
+        r = run("top", "--order=memory", "-n", "1", NULL);
+        ASSERT_EQ(r.status, 0);
+        ASSERT_TEXT_EQ(r.err, "");
+        ASSERT_TRUE(strneq(r.out + strlen(title), "memory  ", 8));
+        ASSERT_STREQ(frame_units(r.out), units_by_memory);
+        run_done(&r);
+
+        /* --json: one object per frame, a line each with short; the frames --delay apart. */
+        r = run("top", "--json=short", "-n", "2", "-d", "200ms", NULL);
+        ASSERT_EQ(r.status, 0);
+        ASSERT_TEXT_EQ(r.err, "");
+        nl = strchr(r.out, '\n');
+        ASSERT_NOT_NULL(nl);
+        ASSERT_EQ(strchr(nl + 1, '\n') - (nl + 1), (long) strlen(nl + 1) - 1);
+        first = json_tokener_parse(r.out);
+        second = json_tokener_parse(nl + 1);
+        ASSERT_NOT_NULL(first);
+        ASSERT_NOT_NULL(second);
+        ASSERT_TRUE(json_object_object_get_ex(first, "version", &v));
+        ASSERT_STREQ(json_object_get_string(v), "9.9.9");
+        ASSERT_TRUE(json_object_object_get_ex(second, "units", &v));
+        ASSERT_EQ(json_object_array_length(v), 3);
+        u = json_object_array_get_idx(v, 2);
+        ASSERT_STREQ(member(v, 2, "unit"), "tool-42.scope");
+        ASSERT_STREQ(member(v, 2, "parent"), "agent-s1.slice");
+        ASSERT_STREQ(member(v, 2, "memory_current"), "1610612736");
+        ASSERT_STREQ(member(v, 2, "memory_high"), "1073741824");
+        ASSERT_NULL(member(v, 2, "memory_max"));
+        ASSERT_NULL(member(v, 2, "cpu_percent"));
+        ASSERT_STREQ(member(v, 2, "last_reason"), "burst credit used up");
+        ASSERT_TRUE(json_object_object_get_ex(u, "stall_percent", &u));
+        ASSERT_TRUE(json_object_get_double(u) == 12.34);
+        {
+                json_object *t1, *t2;
+
+                ASSERT_TRUE(json_object_object_get_ex(first, "timestamp", &t1));
+                ASSERT_TRUE(json_object_object_get_ex(second, "timestamp", &t2));
+                ASSERT_TRUE(json_object_get_uint64(t2) >= json_object_get_uint64(t1) + 200000);
+        }
+        run_done(&r);
+
+        fake_daemon_stop(fake);
+        bus_stop();
+        tree_cleanup();
+}
