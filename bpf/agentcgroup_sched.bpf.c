@@ -169,8 +169,8 @@ struct cgx {
 	s32 nr_active_children;
 	u32 weight;             /* cpu.weight, 1..10000 */
 	u32 contrib;            /* weight this cgroup added to its parent's child_wsum */
-	u32 level;
-	u32 pad;
+ 	u32 level;
+	u32 penalized;          /* thrashing when last charged */
 	u64 share;              /* last computed share, SHARE_ONE units (for observers) */
 };
 
@@ -341,7 +341,7 @@ static __always_inline bool thrashing(u64 id, struct cgx *c, struct sched_policy
 		}
 		c->thrash_until = now + SCHED_THRASH_HOLD_NS;
 	}
-	if (pol && pol->pressure_permille >= SCHED_THRASH_PERMILLE)
+	if (pol && pol->pressure_permille >= SCHED_THRASH_PERMILLE && now < pol->pressure_expires_ns)
 		return true;
 	return now < c->thrash_until;
 }
@@ -439,7 +439,7 @@ void BPF_PROG(agc_enqueue, struct task_struct *p, u64 enq_flags)
 	slice = slice_of(pol);
 	tx->class = class_of(pol);
 	/* A thrashing unit runs shorter slices: it mostly waits for memory anyway. */
-	if (bpf_ktime_get_ns() < c->thrash_until || (pol && pol->pressure_permille >= SCHED_THRASH_PERMILLE)) {
+	if (c->penalized) {
 		slice /= 2;
 		if (slice < SCHED_MIN_SLICE_NS)
 			slice = SCHED_MIN_SLICE_NS;
@@ -588,6 +588,13 @@ void BPF_PROG(agc_stopping, struct task_struct *p, bool runnable)
 
 	pol = policy_of(tx->cgid);
 	thrash = thrashing(tx->cgid, c, pol, now);
+	if (!thrash && c->penalized) {
+		/* The pressure is over: the extra virtual time the penalty charged is forgiven, or
+		 * the unit would keep paying for it after it calmed down. */
+		if ((s64)(c->vtime - vtime_now) > 0)
+			c->vtime = vtime_now;
+	}
+	c->penalized = thrash;
 	share = share_of(tx->cgid, c, pol, thrash);
 	c->share = share;
 	__sync_fetch_and_add(&c->vtime, used * SHARE_ONE / share);

@@ -17,9 +17,11 @@ struct sched_policy {
 	__u64 slice_ns;         /* time slice; 0: SCHED_DEFAULT_SLICE_NS */
 	__u64 burst_ns;         /* CPU a waking unit may take ahead of its fair share (refills
 	                         * while it sleeps); 0: one slice */
-	__u32 pressure_permille; /* memory stall (PSI some avg10) the daemon saw; >=
-	                          * SCHED_THRASH_PERMILLE counts as thrashing */
+	__u32 pressure_permille; /* memory stall (memory.pressure "some") the daemon measured;
+	                          * >= SCHED_THRASH_PERMILLE counts as thrashing ... */
 	__u32 flags;            /* SCHED_POLICY_* */
+	__u64 pressure_expires_ns; /* ... until this CLOCK_MONOTONIC time: the daemon measures only
+	                            * while something happens, so an old figure must not linger */
 };
 
 #define SCHED_POLICY_DEPTH        8
@@ -27,7 +29,9 @@ struct sched_policy {
 #define SCHED_MIN_SLICE_NS        500000ULL
 #define SCHED_THRASH_PERMILLE     100         /* 10% of the time stalled on memory */
 #define SCHED_THRASH_WEIGHT_PCT   25          /* a thrashing unit keeps a quarter of its weight */
-#define SCHED_THRASH_HOLD_NS      500000000ULL /* a throttle episode counts for 0.5 s */
+#define SCHED_THRASH_HOLD_NS      2500000000ULL /* a throttle episode counts for 2.5 s (one
+	                                        * penalty sleep lasts up to 2 s, and its end is
+	                                        * what the throttle map records) */
 #define SCHED_SHARE_FLOOR_SHIFT   8           /* no cgroup gets less than 1/256 of the CPU's
 	                                       * vtime rate: keeps the stall watchdog quiet */
 

@@ -289,7 +289,15 @@ int verb_status(int argc, char *argv[]) {
                 } else if (streq(name, "ConfigErrors")) {
                         r = sd_bus_message_read(reply, "v", "u", &s.config_errors);
                         seen |= 4;
-                } else
+                } else if (streq(name, "SchedulerState"))
+                        r = sd_bus_message_read(reply, "v", "s", &s.scheduler_state);
+                else if (streq(name, "SchedulerMode"))
+                        r = sd_bus_message_read(reply, "v", "s", &s.scheduler_mode);
+                else if (streq(name, "SchedulerReason"))
+                        r = sd_bus_message_read(reply, "v", "s", &s.scheduler_reason);
+                else if (streq(name, "SchedulerRestarts"))
+                        r = sd_bus_message_read(reply, "v", "u", &s.scheduler_restarts);
+                else
                         r = sd_bus_message_skip(reply, "v");
                 if (r >= 0)
                         r = sd_bus_message_exit_container(reply);

@@ -184,6 +184,20 @@ int manager_status_print(const ManagerStatus *s, FILE *f, bool color) {
         fprintf(f, "ManagedUnits: %" PRIu32 "\n", s->managed_units);
         fprintf(f, "ConfigErrors: %s%" PRIu32 "%s\n", ansi(color && bad, ANSI_HIGHLIGHT_RED), s->config_errors,
                 ansi(color && bad, ANSI_NORMAL));
+        if (s->scheduler_state) {
+                bool enabled = streq(s->scheduler_state, "enabled");
+                bool down = streq(s->scheduler_state, "ejected") || streq(s->scheduler_state, "failed");
+
+                fprintf(f, "Scheduler: %s%s%s", ansi(color && down, ANSI_HIGHLIGHT_RED), s->scheduler_state,
+                        ansi(color && down, ANSI_NORMAL));
+                if (enabled && !isempty(s->scheduler_mode))
+                        fprintf(f, " (%s)", s->scheduler_mode);
+                else if (!isempty(s->scheduler_reason))
+                        fprintf(f, ": %s", s->scheduler_reason);
+                if (s->scheduler_restarts > 0)
+                        fprintf(f, ", %" PRIu32 " restart%s", s->scheduler_restarts, s->scheduler_restarts == 1 ? "" : "s");
+                fputc('\n', f);
+        }
         return ferror(f) ? -EIO : 0;
 }
 
@@ -199,6 +213,23 @@ int manager_status_to_json(const ManagerStatus *s, json_object **ret) {
                 r = json_add_uint(o, "managed_units", s->managed_units);
         if (r >= 0)
                 r = json_add_uint(o, "config_errors", s->config_errors);
+        if (r >= 0 && s->scheduler_state) {
+                json_object *sched = json_object_new_object();
+
+                if (!sched)
+                        return -ENOMEM;
+                if (json_object_object_add(o, "scheduler", sched) < 0) {
+                        json_object_put(sched);
+                        return -ENOMEM;
+                }
+                r = json_add_string(sched, "state", s->scheduler_state);
+                if (r >= 0)
+                        r = json_add_string(sched, "mode", s->scheduler_mode);
+                if (r >= 0)
+                        r = json_add_string(sched, "reason", isempty(s->scheduler_reason) ? NULL : s->scheduler_reason);
+                if (r >= 0)
+                        r = json_add_uint(sched, "restarts", s->scheduler_restarts);
+        }
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(o);

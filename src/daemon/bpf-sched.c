@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -135,39 +136,77 @@ static int switch_thread(pid_t tid) {
         return 1;
 }
 
+/* One pass over the threads listed in a cgroup.threads file: how many were switched. */
+static int switch_pass_cgroup(const char *path) {
+        _cleanup_(fclosep) FILE *f = fopen(path, "re");
+        int switched = 0, r;
+        long tid;
+
+        if (!f)
+                return errno == ENOENT ? 0 : -errno;
+        while (fscanf(f, "%ld", &tid) == 1) {
+                r = switch_thread((pid_t) tid);
+                if (r < 0)
+                        return r;
+                switched += r;
+        }
+        return switched;
+}
+
+/* One pass over a /proc/PID/task directory. */
+static int switch_pass_task_dir(const char *path) {
+        _cleanup_(closedirp) DIR *d = opendir(path);
+        struct dirent *de;
+        int switched = 0, r;
+
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.') {
+                        r = switch_thread((pid_t) atoi(de->d_name));
+                        if (r < 0)
+                                return r;
+                        switched += r;
+                }
+        return switched;
+}
+
+/* Passes until one switches nothing: a thread forked by one not yet switched is caught by the
+ * next pass, and threads forked after their parent was switched inherit SCHED_EXT. */
+static int switch_until_stable(int (*pass)(const char *path), const char *path) {
+        int total = 0, r;
+
+        for (int i = 0; i < 8; i++) {
+                r = pass(path);
+                if (r <= 0)
+                        return r < 0 ? r : total;
+                total += r;
+        }
+        return total;
+}
+
 int sched_switch_cgroup(const char *control_group) {
         _cleanup_(freep) char *path = NULL;
-        int total = 0, r;
 
         if (isempty(control_group))
                 return -EINVAL;
         path = asprintf_safe("%s%s/cgroup.threads", CGROUP_ROOT, control_group);
         if (!path)
                 return -ENOMEM;
-        for (int pass = 0; pass < 8; pass++) {
-                _cleanup_(fclosep) FILE *f = NULL;
-                int switched = 0;
-                long tid;
+        return switch_until_stable(switch_pass_cgroup, path);
+}
 
-                f = fopen(path, "re");
-                if (!f)
-                        return errno == ENOENT ? total : -errno;
-                while (fscanf(f, "%ld", &tid) == 1) {
-                        r = switch_thread((pid_t) tid);
-                        if (r < 0)
-                                return r;
-                        switched += r;
-                }
-                total += switched;
-                if (switched == 0)
-                        break;
-        }
-        return total;
+int sched_switch_process(pid_t pid) {
+        _cleanup_(freep) char *path = asprintf_safe("/proc/%d/task", (int) pid);
+
+        if (!path)
+                return -ENOMEM;
+        return switch_until_stable(switch_pass_task_dir, path);
 }
 
 #if HAVE_LIBBPF
 
-_Static_assert(sizeof(struct sched_policy) == 32, "struct sched_policy changed: update the daemon");
+_Static_assert(sizeof(struct sched_policy) == 40, "struct sched_policy changed: update the daemon");
 
 static int read_line(const char *path, char *buf, size_t size) {
         _cleanup_(fclosep) FILE *f = fopen(path, "re");
@@ -399,6 +438,7 @@ int sched_bpf_set_policy(SchedBpf *s, uint64_t cgroup_id, const SchedPolicy *p) 
                 .slice_ns = p->slice_ns,
                 .burst_ns = p->burst_ns,
                 .pressure_permille = p->pressure_permille,
+                .pressure_expires_ns = p->pressure_expires_ns,
         };
         return bpf_map_update_elem(s->policy_fd, &cgroup_id, &v, BPF_ANY) < 0 ? -errno : 0;
 }

@@ -64,3 +64,5 @@ int sched_bpf_read_stats(SchedBpf *s, uint64_t cgroup_id, SchedStats *ret);
  * to switch, which closes the race with threads forked by a thread not yet switched. Returns the
  * number switched, or < 0. */
 int sched_switch_cgroup(const char *control_group);
+/* The same for every thread of one process (/proc/PID/task). */
+int sched_switch_process(pid_t pid);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <time.h>
 
 #include "bpf-sched.h"
 #include "cpu.h"
@@ -8,9 +9,45 @@
 #include "manager.h"
 #include "unit.h"
 
+static uint64_t now_nsec_monotonic(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
+}
+
+static int set_policy(TrackedUnit *u, const Profile *p) {
+        SchedPolicy policy;
+        uint64_t now = now_nsec_monotonic();
+
+        sched_policy_from_profile(p, &policy);
+        if (u->sched_pressure_expires_ns > now) {
+                policy.pressure_permille = u->sched_pressure_permille;
+                policy.pressure_expires_ns = u->sched_pressure_expires_ns;
+        }
+        return sched_bpf_set_policy(u->manager->sched, u->cgroup_id, &policy);
+}
+
+void cpu_unit_pressure(TrackedUnit *u, uint64_t stall_permyriad, uint64_t valid_usec) {
+        const Profile *p;
+        uint32_t permille = (uint32_t) MIN(stall_permyriad / 10, 1000);
+
+        if (sched_bpf_state(u->manager->sched) != SCHED_STATE_ENABLED || u->cgroup_id == 0 || !u->managed ||
+            !u->profile)
+                return;
+        /* Nothing to say, and nothing said before that could still count. */
+        if (permille == 0 && u->sched_pressure_permille == 0)
+                return;
+        p = config_find_profile(u->manager->config, u->profile);
+        if (!p)
+                return;
+        u->sched_pressure_permille = permille;
+        u->sched_pressure_expires_ns = now_nsec_monotonic() + valid_usec * 1000;
+        (void) set_policy(u, p);
+}
+
 void cpu_unit_apply(TrackedUnit *u, const Profile *p) {
         SchedBpf *s = u->manager->sched;
-        SchedPolicy policy;
         int r;
 
         if (sched_bpf_state(s) != SCHED_STATE_ENABLED || u->cgroup_id == 0)
@@ -19,8 +56,7 @@ void cpu_unit_apply(TrackedUnit *u, const Profile *p) {
                 cpu_unit_forget(u);
                 return;
         }
-        sched_policy_from_profile(p, &policy);
-        r = sched_bpf_set_policy(s, u->cgroup_id, &policy);
+        r = set_policy(u, p);
         if (r < 0)
                 log_unit_warning_errno(u->name, r, "Cannot give the scheduler the policy of profile %s: %m", p->name);
         if (sched_bpf_needs_switch(s) && u->type != UNIT_TYPE_SLICE && u->control_group) {

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdint.h>
+
 #include "conf.h"
 
 typedef struct Manager Manager;
@@ -16,3 +18,6 @@ void cpu_config_changed(Manager *m);
 /* The unit got profile p (NULL: none, or no longer managed). */
 void cpu_unit_apply(TrackedUnit *u, const Profile *p);
 void cpu_unit_forget(TrackedUnit *u);
+/* The memory side measured the unit's stall (memory.pressure "some", in 1/10000): the
+ * scheduler treats it as thrashing while that is high, for at most valid_usec. */
+void cpu_unit_pressure(TrackedUnit *u, uint64_t stall_permyriad, uint64_t valid_usec);

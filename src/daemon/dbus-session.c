@@ -9,6 +9,7 @@
 #include <systemd/sd-id128.h>
 
 #include "bus-util.h"
+#include "bpf-sched.h"
 #include "cgroup-util.h"
 #include "dbus-manager.h"
 #include "dbus-session.h"
@@ -547,6 +548,11 @@ int bus_method_start_tool_call(sd_bus_message *msg, void *userdata, sd_bus_error
                         return r;
         }
         profile_unit_properties(m, p, false, &props);
+        /* Partial mode: the processes run under the BPF scheduler from the command's first
+         * instruction too, not from when the daemon adopts the scope. */
+        if (sched_bpf_needs_switch(m->sched))
+                for (size_t i = 0; i < n_bytes / sizeof(uint32_t); i++)
+                        (void) sched_switch_process((pid_t) pids[i]);
         r = new_start_transient(m, scope, description, slice, pids, n_bytes / sizeof(uint32_t), &props, &start);
         if (r < 0)
                 return r;

@@ -20,6 +20,7 @@
 #include "cgroup-util.h"
 #include "glob-util.h"
 #include "log.h"
+#include "cpu.h"
 #include "memory.h"
 #include "profile-props.h"
 #include "protect.h"
@@ -849,8 +850,14 @@ static int memory_evaluate(Manager *m) {
                 if (mem_policy_evaluate(units, j - i, &d, &m->mem_settings, now))
                         busy = true;
                 next_check = MIN(next_check, mem_policy_next_check(units, j - i, &d, &m->mem_settings));
-                for (size_t k = i; k < j; k++)
-                        memory_execute(c.members[k].unit, &d, woke, now);
+                for (size_t k = i; k < j; k++) {
+                        TrackedUnit *u = c.members[k].unit;
+
+                        memory_execute(u, &d, woke, now);
+                        /* The CPU scheduler takes a unit stalled on memory for thrashing until
+                         * the next look, or a little longer while no event comes. */
+                        cpu_unit_pressure(u, u->mem.stall_permyriad, MAX(4 * m->mem_settings.evaluate_usec, 1000000ULL));
+                }
                 free(units);
                 i = j;
         }

@@ -48,6 +48,8 @@ struct TrackedUnit {
 
         bool managed;
         char *profile;          /* selected profile, NULL if none */
+        uint32_t sched_pressure_permille;  /* last memory stall told to the CPU scheduler (cpu.c) */
+        uint64_t sched_pressure_expires_ns;
         char *rule;             /* the match rule that chose it, NULL for the default and an override */
         ProfileSource profile_source;
         /* SetUnitProfile(): the profile asked for at run time, ahead of the rules; NULL: none.

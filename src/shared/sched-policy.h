@@ -57,6 +57,7 @@ typedef struct SchedPolicy {
         uint64_t slice_ns;
         uint64_t burst_ns;
         uint32_t pressure_permille;
+        uint64_t pressure_expires_ns;   /* CLOCK_MONOTONIC */
 } SchedPolicy;
 
 #define SCHED_SLICE_USEC_MIN 500ULL

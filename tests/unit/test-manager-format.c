@@ -114,6 +114,35 @@ TEST(status_and_errors) {
         ASSERT_EQ(json_object_get_int(v), 3);
         ASSERT_TRUE(json_object_object_get_ex(parsed, "config_errors", &v));
         ASSERT_EQ(json_object_get_int(v), 2);
+        ASSERT_FALSE(json_object_object_get_ex(parsed, "scheduler", &v));
+}
+
+TEST(status_scheduler) {
+        const ManagerStatus on = { "0.2.0", 1, 0, "enabled", "full", "", 0 };
+        const ManagerStatus down = { "0.2.0", 1, 0, "failed", "off", "stall watchdog (kind 1026, code 0)", 2 };
+        _cleanup_(json_object_putp) json_object *o = NULL, *parsed = NULL;
+        _cleanup_(freep) char *a = NULL, *b = NULL;
+        size_t size = 0;
+        json_object *sched, *v;
+        FILE *f;
+
+        f = open_memstream(&a, &size);
+        ASSERT_OK(manager_status_print(&on, f, false));
+        fclose(f);
+        ASSERT_STREQ(a, "Version: 0.2.0\nManagedUnits: 1\nConfigErrors: 0\nScheduler: enabled (full)\n");
+        f = open_memstream(&b, &size);
+        ASSERT_OK(manager_status_print(&down, f, false));
+        fclose(f);
+        ASSERT_STREQ(b, "Version: 0.2.0\nManagedUnits: 1\nConfigErrors: 0\n"
+                        "Scheduler: failed: stall watchdog (kind 1026, code 0), 2 restarts\n");
+
+        ASSERT_OK(manager_status_to_json(&down, &o));
+        parsed = print_and_parse(o, JSON_FORMAT_SHORT);
+        ASSERT_TRUE(json_object_object_get_ex(parsed, "scheduler", &sched));
+        ASSERT_STREQ(get_str(sched, "state"), "failed");
+        ASSERT_STREQ(get_str(sched, "reason"), "stall watchdog (kind 1026, code 0)");
+        ASSERT_TRUE(json_object_object_get_ex(sched, "restarts", &v));
+        ASSERT_EQ(json_object_get_int(v), 2);
 }
 
 /* A profile set at run time: the daemon reports the rule as "(override)"; the table shows it

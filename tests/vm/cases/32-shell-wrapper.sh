@@ -76,6 +76,13 @@ wait_for 20 sh -c '[ -z "$(systemctl list-units --all --no-legend "tool-*.scope"
     fail "tool-call units left behind: $(tool_units | head)"
 assert_eq "" "$(find /sys/fs/cgroup/agent.slice -name 'tool-*.scope' -type d)" "tool-call cgroups left behind"
 assert_daemon_healthy
+# The daemon's CPU scheduler (Scheduler= unset: full where the kernel has sched_ext) ran
+# through the 1000 scopes without being ejected.
+if [[ -e /sys/kernel/sched_ext/state ]]; then
+    assert_eq enabled "$(cat /sys/kernel/sched_ext/state)" "sched_ext state after 1000 tool calls"
+    assert_eq '"enabled"' "$(busctl get-property "${mgr[@]}" SchedulerState | awk '{print $2}')" "SchedulerState"
+    assert_eq 0 "$(busctl get-property "${mgr[@]}" SchedulerRestarts | awk '{print $2}')" "SchedulerRestarts"
+fi
 
 # ---- the cost of a call, against plain bash -c (reported, not asserted) ----
 python3 - <<'EOF' | while read -r line; do log "$line"; done

@@ -31,9 +31,20 @@ CPUWeight=100
 Class=background
 CPUWeight=300
 
+[Profile:thrash]
+Class=background
+CPUWeight=100
+MemoryHigh=64M
+Freeze=no
+Kill=no
+
 [Match:w100]
 Unit=w100*.scope
 Profile=w100
+
+[Match:thrash]
+Unit=thrash*.scope
+Profile=thrash
 
 [Match:w300]
 Unit=w300*.scope
@@ -46,6 +57,8 @@ wait_mprop SchedulerState enabled
 assert_eq enabled "$(sched_state)" "/sys/kernel/sched_ext/state"
 assert_eq agentcgroup "$(cat /sys/kernel/sched_ext/root/ops)" "root/ops"
 assert_eq full "$(mprop SchedulerMode)"
+assert_contains "$(agentcgroupctl status)" "Scheduler: enabled (full)"
+assert_eq enabled "$(agentcgroupctl status --json | jq -r .scheduler.state)"
 journal_since | grep -q 'sched_ext scheduler agentcgroup is enabled in full mode' ||
     fail "no journal entry for the attach"
 
@@ -92,6 +105,39 @@ sys.exit(0 if all(abs(a-b) <= 5 for a, b in zip(s, [25, 25, 50])) else 1)" ||
     fail "nested weights gave $shares, more than 5 points from 25 25 50"
 systemctl stop tool-n1.scope tool-n2.scope tool-n3.scope
 
+# --- memory coupling: a unit throttled at its memory.high gets less CPU than its weight, and
+# its share back when the pressure is gone ---
+scope_start thrash1 agent-wc.slice bash -c 'stress-ng --cpu 2 --timeout 120s & stress-ng --vm 1 --vm-bytes 256M --vm-keep --timeout 120s & wait'
+scope_start w100calm agent-wc.slice stress-ng --cpu 2 --timeout 120s
+wait_prop thrash1.scope MemoryHigh 67108864
+wait_prop w100calm.scope CPUWeight 100
+sleep 3
+thrashing=$(measure thrash1.scope w100calm.scope 8)
+path=$(busctl call "${bus[@]}" GetUnit s thrash1.scope | awk '{print $2}' | tr -d '"')
+penalties=$(busctl get-property org.agentcgroup1 "$path" org.agentcgroup1.Unit SchedPenalties | awk '{print $2}')
+penalized=$(busctl get-property org.agentcgroup1 "$path" org.agentcgroup1.Unit SchedPenalizedNSec | awk '{print $2}')
+pkill -f -- '--vm-bytes 256M' || fail "no memory hog to stop"
+# The pressure has ended when memory.events counts no more "high" for 3 s (the hog's workers
+# leave their last penalty sleep first); then the scheduler's 2.5 s hold runs out.
+quiet=0 last=-1
+for _ in $(seq 60); do
+    now=$(awk '$1 == "high" {print $2}' "/sys/fs/cgroup$(unit_prop thrash1.scope ControlGroup)/memory.events")
+    if [[ $now == "$last" ]]; then quiet=$((quiet + 1)); else quiet=0; fi
+    last=$now
+    ((quiet >= 3)) && break
+    sleep 1
+done
+((quiet >= 3)) || fail "thrash1 kept hitting memory.high after its memory hog was stopped"
+sleep 3
+calm=$(measure thrash1.scope w100calm.scope 8)
+log "equal weights, one unit throttled at memory.high: it got ${thrashing}% while thrashing (SchedPenalties $penalties, penalized ${penalized} ns), ${calm}% after (fair: 50%)"
+(( penalties >= 1 && penalized > 0 )) || fail "the scheduler never penalized the throttled unit (SchedPenalties $penalties, SchedPenalizedNSec $penalized)"
+python3 -c "import sys; sys.exit(0 if $thrashing < 40 else 1)" ||
+    fail "the thrashing unit still got ${thrashing}% with equal weights (expected well under 50%)"
+python3 -c "import sys; sys.exit(0 if abs($calm - 50) <= 7 else 1)" ||
+    fail "after the pressure ended the unit got ${calm}%, not its fair 50%"
+systemctl stop thrash1.scope w100calm.scope
+
 # --- 300 scopes created and gone while it runs: no ejection ---
 for i in $(seq 300); do systemd-run --quiet --scope --slice=agent-churn.slice true; done
 assert_eq enabled "$(sched_state)" "after 300 scopes"
@@ -114,6 +160,7 @@ bpftool map update name sched_ctl key 0 0 0 0 value 2 0 0 0 0 0 0 0 || fail "can
 wait_mprop SchedulerState failed 10
 sleep 3
 assert_eq disabled "$(sched_state)" "no restart left"
+assert_contains "$(agentcgroupctl status)" "Scheduler: failed: BPF error"
 assert_daemon_healthy
 
 # A reload tries again, with a fresh budget.
@@ -142,6 +189,9 @@ pid_in=$(head -1 "/sys/fs/cgroup$(unit_prop tool-p1.scope ControlGroup)/cgroup.p
 pid_out=$(head -1 "/sys/fs/cgroup$(unit_prop outside-p.scope ControlGroup)/cgroup.procs")
 wait_for 10 test "$(sched_policy "$pid_in")" = 7 || fail "the managed scope's task has policy $(sched_policy "$pid_in"), not SCHED_EXT (7)"
 assert_eq 0 "$(sched_policy "$pid_out")" "an unmanaged task's policy"
+# Through the daemon (StartToolCall), from the command's first instruction.
+out=$(agentcgroupctl run --session p -- awk '/^policy/ {print $3}' /proc/self/sched)
+assert_eq 7 "$out" "the policy of a command run with agentcgroupctl run, seen by itself"
 # Children inherit it: this one is forked 2 s after the daemon switched its parent.
 scope_start tool-p2 agent-p.slice bash -c 'sleep 2; sleep 600; :'
 _late_child() {
