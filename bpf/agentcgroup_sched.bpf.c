@@ -38,7 +38,9 @@ char LICENSE[] SEC("license") = "GPL";
 /* ---- sched_ext ABI, as far as used (values stable since 6.12) ---- */
 
 #define SCX_DSQ_LOCAL           0x8000000000000002ULL
+#define SCX_DSQ_LOCAL_ON        0xc000000000000000ULL
 #define SCX_ENQ_WAKEUP          1ULL
+#define SCX_ENQ_PREEMPT         (1ULL << 32)
 #define SCX_KICK_PREEMPT        2ULL
 #define SCX_OPS_SWITCH_PARTIAL  8ULL
 #define SCX_EXIT_ERROR          1024
@@ -88,6 +90,7 @@ s32 scx_bpf_select_cpu_dfl(struct task_struct *p, s32 prev_cpu, u64 wake_flags, 
 void scx_bpf_kick_cpu(s32 cpu, u64 flags) __ksym;
 void scx_bpf_error_bstr(char *fmt, unsigned long long *data, u32 data__sz) __ksym;
 u32 scx_bpf_nr_cpu_ids(void) __ksym __weak;
+bool bpf_cpumask_test_cpu(u32 cpu, const struct cpumask *cpumask) __ksym;
 struct task_struct *scx_bpf_dsq_peek(u64 dsq_id) __ksym __weak;
 void scx_bpf_task_set_slice(struct task_struct *p, u64 slice) __ksym __weak;
 
@@ -408,8 +411,8 @@ s32 BPF_PROG(agc_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags
 	return cpu;
 }
 
-/* A CPU running a less interactive task than class, or -1. */
-static s32 preemptible_cpu(u32 class)
+/* A CPU p may run on that runs a less interactive task than class, or -1. */
+static s32 preemptible_cpu(struct task_struct *p, u32 class)
 {
 	u32 n = bpf_ksym_exists(scx_bpf_nr_cpu_ids) ? scx_bpf_nr_cpu_ids() : MAX_CPUS;
 	u32 zero = 0;
@@ -417,7 +420,8 @@ static s32 preemptible_cpu(u32 class)
 	for (u32 cpu = 0; cpu < MAX_CPUS && cpu < n; cpu++) {
 		u32 *running = bpf_map_lookup_percpu_elem(&cpu_class, &zero, cpu);
 
-		if (running && *running != SCHED_CLASS_NONE && *running > class)
+		if (running && *running != SCHED_CLASS_NONE && *running > class &&
+		    bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
 			return cpu;
 	}
 	return -1;
@@ -459,15 +463,20 @@ void BPF_PROG(agc_enqueue, struct task_struct *p, u64 enq_flags)
 		vt = vtime_now - allowance;
 	c->vtime = vt;
 
-	if ((enq_flags & SCX_ENQ_WAKEUP) && tx->class == 0) {
-		s32 cpu = preemptible_cpu(tx->class);
+	/* An interactive unit within its fair share (its burst credit included) that wakes up
+	 * goes straight to a CPU running something less interactive and preempts it. Beyond its
+	 * share it waits in the queue like everyone else, so it cannot starve the others. */
+	if ((enq_flags & SCX_ENQ_WAKEUP) && tx->class == 0 && (s64)(vt - vtime_now) <= 0) {
+		s32 cpu = preemptible_cpu(p, tx->class);
 
 		if (cpu >= 0) {
 			struct sched_stats *s = stats_of(tx->cgid);
 
-			scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
 			if (s)
 				__sync_fetch_and_add(&s->boosts, 1);
+			tx->key = 0;
+			insert(p, SCX_DSQ_LOCAL_ON | cpu, slice, enq_flags | SCX_ENQ_PREEMPT);
+			return;
 		}
 	}
 	tx->key = vt;

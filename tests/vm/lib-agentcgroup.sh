@@ -205,6 +205,7 @@ tenants_setup() {
     systemctl set-property --runtime agent.slice MemoryMax="$TENANT_BUDGET" || fail "set MemoryMax on agent.slice"
     cleanup_add "systemctl set-property --runtime agent.slice MemoryMax=infinity"
     dropin_write 50-tenants.conf "$TENANT_PROFILES"
+    cleanup_add "rm -f '$DROPIN_DIR/51-tenants-scheduler.conf'"
     cleanup_add daemon_stop
     cleanup_add tenants_reset
 }
@@ -212,7 +213,8 @@ tenants_setup() {
 # tenants_run ARM DIR [agent-replay options...]: one run. ARM: alone (HIGH only, no daemon),
 # none (all three, no daemon), static (all three, no daemon, each scope MemoryMax= a third of
 # the budget: static limits), high (the same with MemoryHigh=: what the kernel's throttling
-# does alone), agentcgroup (all three, daemon running with the profiles), cpu (all three, no
+# does alone), agentcgroup (all three, daemon running with the profiles, Scheduler=off), scx
+# (the same with Scheduler=full: the daemon's sched_ext scheduler too), cpu (all three, no
 # daemon, the LOW tenants hold at most 4 MiB: their CPU load without their memory, what a
 # memory policy cannot take away).
 # Writes DIR/<tenant>.json (missing if the whole scope was killed, the replayer's parent
@@ -225,7 +227,9 @@ tenants_run() {
     [[ $arm == alone ]] && names=(high)
     rm -rf "$dir"; mkdir -p "$dir"
     tenants_reset
-    if [[ $arm == agentcgroup ]]; then
+    if [[ $arm == agentcgroup || $arm == scx ]]; then
+        mkdir -p "$DROPIN_DIR"
+        printf '[Manager]\nScheduler=%s\n' "$([[ $arm == scx ]] && echo full || echo off)" > "$DROPIN_DIR/51-tenants-scheduler.conf"
         systemctl start agentcgroupd.service || fail "agentcgroupd did not start"
     fi
     journalctl --flush 2>/dev/null || true

@@ -6,7 +6,9 @@
 # Arms, interleaved in each run: alone (HIGH only, no daemon), none (all three, no daemon),
 # static (no daemon, each tenant MemoryMax= a third of the budget), high (no daemon, each
 # tenant MemoryHigh= a third of the budget: the kernel's throttling alone),
-# agentcgroup (all three, daemon with the tenant profiles of lib-agentcgroup.sh), cpu (all
+# agentcgroup (all three, daemon with the tenant profiles of lib-agentcgroup.sh and
+# Scheduler=off: the mainline memory path), scx (the same with Scheduler=full: the daemon's
+# sched_ext scheduler too, skipped without sched_ext), cpu (all
 # three, no daemon, LOW tenants without their memory: the CPU contention alone, a bound for any
 # memory policy in this VM). Modes: no
 # swap, and 1 GiB of zram swap (the tenants then write incompressible pages, --fill random).
@@ -33,7 +35,7 @@ case $SWAP in
     zram) modes=(zram) ;;
     *) fail "agentcgroup.bench_swap=$SWAP: expected both, no or zram" ;;
 esac
-arms=(alone none static high agentcgroup cpu)
+arms=(alone none static high agentcgroup scx cpu)
 ARMS=$(sed -n 's/.*agentcgroup\.bench_arms=\([a-z,]\+\).*/\1/p' /proc/cmdline)
 if [[ -n $ARMS ]]; then
     IFS=, read -r -a chosen <<<"$ARMS"
@@ -41,6 +43,10 @@ if [[ -n $ARMS ]]; then
         [[ " ${arms[*]} " == *" $a "* ]] || fail "agentcgroup.bench_arms: unknown arm $a; expected some of ${arms[*]}"
     done
     arms=("${chosen[@]}")
+fi
+if [[ ! -e /sys/kernel/sched_ext/state && " ${arms[*]} " == *" scx "* ]]; then
+    log "no sched_ext in kernel $(uname -r): leaving out the scx arm"
+    kept=(); for a in "${arms[@]}"; do [[ $a == scx ]] || kept+=("$a"); done; arms=("${kept[@]}")
 fi
 
 echo "RESULT vm kernel=$(uname -r) cpus=$(nproc) mem_mib=$(( $(awk '/MemTotal/{print $2}' /proc/meminfo) / 1024 )) systemd=$(systemctl --version | awk 'NR==1{print $2}')"
@@ -166,7 +172,7 @@ def summary(base, modes, arms):
                 ca, c = med([h["completion_s"] for h in alone_fin]), med([h["completion_s"] for h in fin])
                 print("RESULT vs_alone mode=%s arm=%s high_p99_x=%s high_completion_x=%s (medians, runs where HIGH finished)" % (
                     mode, arm, fmt(p99 / p99a) if p99 and p99a else "-", fmt(c / ca) if c and ca else "-"))
-                if arm == "agentcgroup" and "cpu" in runs:
+                if arm in ("agentcgroup", "scx") and "cpu" in runs:
                     # Against HIGH beside the LOW tenants' CPU load alone: what the memory policy
                     # leaves on top of CPU contention.
                     cpu_fin = [r["high"] for r in runs["cpu"] if end(r, "high") == "finished"]
@@ -181,7 +187,7 @@ def summary(base, modes, arms):
                     s += " %s_completion_s=%s %s_slowdown_vs_nominal=%s %s_x_vs_none=%s" % (
                         n, mmm(lc), n, mmm(sl), n, fmt(med(lc) / nl) if lc and nl else "-")
                 print(s)
-            if arm == "agentcgroup":
+            if arm in ("agentcgroup", "scx"):
                 # Reaction: kernel event (inotify on memory.events, PSI trigger) that woke the
                 # evaluation -> systemd confirmed the action; and decision -> confirmed.
                 for op in sorted({e.get("AGENTCGROUP_OP") for r in runs[arm] for e in r["applied"]}) + ["all"]:
