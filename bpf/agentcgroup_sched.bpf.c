@@ -216,6 +216,7 @@ static u64 vtime_now;
 struct sched_exit_event exit_event;
 
 #define SHARE_ONE (1ULL << 20)
+#define MAX_CHARGE_NS (10ULL * 1000000000ULL) /* 10 s: used * SHARE_ONE stays below 2^64 */
 
 static __always_inline u64 cgroup_id_of(struct cgroup *cg)
 {
@@ -267,7 +268,10 @@ static __always_inline u32 class_of(struct sched_policy *pol)
 
 /* Activity propagation: a cgroup whose count crosses zero adds (removes) its weight to (from)
  * its parent, which may cross zero in turn. Crossings of an atomic counter pair up even when
- * CPUs race, so the sums come back to zero. */
+ * CPUs race, so the sums come back to zero. Limits: a cgroup with both tasks of its own and
+ * active children (the root, threaded cgroups) checks the two counts without a common lock, and
+ * a weight change racing an activation can leave the parent's sum off by the change; both are
+ * approximations of the share, never a stall (shares are floored). */
 static void activate(u64 id)
 {
 	for (int i = 0; i < SCHED_POLICY_DEPTH + 8; i++) {
@@ -404,8 +408,10 @@ s32 BPF_PROG(agc_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags
 		struct taskx *tx = taskx_of(p);
 		struct sched_policy *pol = tx ? policy_of(tx->cgid) : NULL;
 
-		if (tx)
+		if (tx) {
 			tx->key = 0;
+			tx->class = class_of(pol);
+		}
 		insert(p, SCX_DSQ_LOCAL, slice_of(pol), 0);
 	}
 	return cpu;
@@ -459,9 +465,11 @@ void BPF_PROG(agc_enqueue, struct task_struct *p, u64 enq_flags)
 	/* A cgroup that slept comes back at most its burst credit behind the current vtime. */
 	allowance = pol && pol->burst_ns ? pol->burst_ns : slice;
 	vt = c->vtime;
-	if ((s64)(vt - (vtime_now - allowance)) < 0)
+	if ((s64)(vt - (vtime_now - allowance)) < 0) {
+		/* Only when clamping: a plain store could drop a charge another CPU just added. */
+		__sync_val_compare_and_swap(&c->vtime, vt, vtime_now - allowance);
 		vt = vtime_now - allowance;
-	c->vtime = vt;
+	}
 
 	/* An interactive unit within its fair share (its burst credit included) that wakes up
 	 * goes straight to a CPU running something less interactive and preempts it. Beyond its
@@ -493,7 +501,7 @@ static bool keep_running(struct task_struct *prev)
 	struct task_struct *head;
 	struct taskx *tx;
 	struct cgx *c;
-	u64 vt, share, slice;
+	u64 vt, share, slice, ran;
 
 	if (!bpf_ksym_exists(scx_bpf_dsq_peek) || !(BPF_CORE_READ(p, scx.flags) & SCX_TASK_QUEUED))
 		return false;
@@ -504,7 +512,10 @@ static bool keep_running(struct task_struct *prev)
 	if (!head)
 		return false; /* nothing waits: the kernel keeps prev anyway */
 	share = c->share ?: SHARE_ONE;
-	vt = c->vtime + (bpf_ktime_get_ns() - tx->started_ns) * SHARE_ONE / share;
+	ran = bpf_ktime_get_ns() - tx->started_ns;
+	if (ran > MAX_CHARGE_NS)
+		ran = MAX_CHARGE_NS;
+	vt = c->vtime + ran * SHARE_ONE / share;
 	if ((s64)(vt - BPF_CORE_READ((struct task_struct___agc *)head, scx.dsq_vtime)) > 0)
 		return false;
 	slice = slice_of(policy_of(tx->cgid));
@@ -594,6 +605,9 @@ void BPF_PROG(agc_stopping, struct task_struct *p, bool runnable)
 	now = bpf_ktime_get_ns();
 	used = now - tx->started_ns;
 	tx->started_ns = 0;
+	/* A task the kernel kept running for hours would overflow used * SHARE_ONE. */
+	if (used > MAX_CHARGE_NS)
+		used = MAX_CHARGE_NS;
 
 	pol = policy_of(tx->cgid);
 	thrash = thrashing(tx->cgid, c, pol, now);
@@ -662,6 +676,13 @@ s32 BPF_PROG(agc_cgroup_init, struct cgroup *cg, struct scx_cgroup_init_args___a
 	}
 	if (!c.vtime)
 		c.vtime = vtime_now;
+	/* The pinned throttle map keeps its counts across loads: what is there is history. */
+	{
+		struct memcg_throttle *t = bpf_map_lookup_elem(&memcg_throttle, &id);
+
+		if (t)
+			c.throttle_delay_ns = t->delay_ns;
+	}
 	bpf_map_update_elem(&cgroups, &id, &c, BPF_ANY);
 	return 0;
 }
@@ -670,7 +691,16 @@ SEC("struct_ops/agc_cgroup_exit")
 void BPF_PROG(agc_cgroup_exit, struct cgroup *cg)
 {
 	u64 id = cgroup_id_of(cg);
+	struct cgx *c = cgx_of(id);
 
+	/* The kernel takes a cgroup offline once it is unpopulated, which can be before its last
+	 * dying task was scheduled out: take back what it added to its parent now, or the
+	 * parent's sums would keep it for good. */
+	if (c && (c->nr_runnable > 0 || c->nr_active_children > 0)) {
+		c->nr_runnable = 0;
+		c->nr_active_children = 0;
+		deactivate(id);
+	}
 	bpf_map_delete_elem(&cgroups, &id);
 	bpf_map_delete_elem(&sched_stats, &id);
 }

@@ -46,6 +46,7 @@ struct SchedBpf {
         uint64_t restart_usec;
         unsigned restart_max;
         unsigned restarts;      /* loads after ejections since the last configure */
+        bool restart_counts;    /* the pending restart uses up an attempt */
         SchedState state;
         char *reason;
         sd_event_source *restart_timer;
@@ -139,36 +140,37 @@ static int switch_thread(pid_t tid) {
 /* One pass over the threads listed in a cgroup.threads file: how many were switched. */
 static int switch_pass_cgroup(const char *path) {
         _cleanup_(fclosep) FILE *f = fopen(path, "re");
-        int switched = 0, r;
+        int switched = 0, first_error = 0, r;
         long tid;
 
         if (!f)
                 return errno == ENOENT ? 0 : -errno;
+        /* One thread that cannot be switched does not keep the others in the fair class. */
         while (fscanf(f, "%ld", &tid) == 1) {
                 r = switch_thread((pid_t) tid);
-                if (r < 0)
-                        return r;
-                switched += r;
+                if (r < 0 && first_error == 0)
+                        first_error = r;
+                switched += MAX(r, 0);
         }
-        return switched;
+        return switched > 0 ? switched : first_error;
 }
 
 /* One pass over a /proc/PID/task directory. */
 static int switch_pass_task_dir(const char *path) {
         _cleanup_(closedirp) DIR *d = opendir(path);
         struct dirent *de;
-        int switched = 0, r;
+        int switched = 0, first_error = 0, r;
 
         if (!d)
                 return errno == ENOENT ? 0 : -errno;
         while ((de = readdir(d)))
                 if (de->d_name[0] != '.') {
                         r = switch_thread((pid_t) atoi(de->d_name));
-                        if (r < 0)
-                                return r;
-                        switched += r;
+                        if (r < 0 && first_error == 0)
+                                first_error = r;
+                        switched += MAX(r, 0);
                 }
-        return switched;
+        return switched > 0 ? switched : first_error;
 }
 
 /* Passes until one switches nothing: a thread forked by one not yet switched is caught by the
@@ -259,8 +261,11 @@ static int on_restart_timer(sd_event_source *source, uint64_t usec, void *userda
         SchedBpf *s = userdata;
 
         s->restart_timer = sd_event_source_disable_unref(s->restart_timer);
-        s->restarts++;
-        log_info("Loading the scheduler again (attempt %u of %u).", s->restarts, s->restart_max);
+        if (s->restart_counts) {
+                s->restarts++;
+                log_info("Loading the scheduler again (attempt %u of %u).", s->restarts, s->restart_max);
+        } else
+                log_info("Loading the scheduler again (the kernel unregistered it; not counted).");
         (void) load(s);
         return 0;
 }
@@ -274,7 +279,8 @@ static void handle_exit(SchedBpf *s) {
 
         unload(s);
         restart = sched_exit_wants_restart(e.kind, s->restart_usec, s->restarts, s->restart_max);
-        delay = sched_restart_delay(s->restart_usec, s->restarts);
+        s->restart_counts = sched_exit_counts(e.kind);
+        delay = s->restart_counts ? sched_restart_delay(s->restart_usec, s->restarts) : s->restart_usec;
 
         (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_SCHED_EXIT_KIND=%u", e.kind));
         (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_SCHED_EXIT_CODE=%" PRId64, (int64_t) e.exit_code));

@@ -18,6 +18,7 @@ static uint64_t now_nsec_monotonic(void) {
 
 static int set_policy(TrackedUnit *u, const Profile *p) {
         SchedPolicy policy;
+        int r;
         uint64_t now = now_nsec_monotonic();
 
         sched_policy_from_profile(p, &policy);
@@ -25,7 +26,13 @@ static int set_policy(TrackedUnit *u, const Profile *p) {
                 policy.pressure_permille = u->sched_pressure_permille;
                 policy.pressure_expires_ns = u->sched_pressure_expires_ns;
         }
-        return sched_bpf_set_policy(u->manager->sched, u->cgroup_id, &policy);
+        /* A restarted unit has a new cgroup: the entry of the old one goes. */
+        if (u->sched_policy_cgroup_id != 0 && u->sched_policy_cgroup_id != u->cgroup_id)
+                cpu_unit_forget(u);
+        r = sched_bpf_set_policy(u->manager->sched, u->cgroup_id, &policy);
+        if (r >= 0)
+                u->sched_policy_cgroup_id = u->cgroup_id;
+        return r;
 }
 
 void cpu_unit_pressure(TrackedUnit *u, uint64_t stall_permyriad, uint64_t valid_usec) {
@@ -68,9 +75,12 @@ void cpu_unit_apply(TrackedUnit *u, const Profile *p) {
         }
 }
 
+/* By the id the policy was stored under: by the time a unit is removed, systemd may report
+ * another cgroup id (or none) for it. */
 void cpu_unit_forget(TrackedUnit *u) {
-        if (u->cgroup_id > 0)
-                (void) sched_bpf_remove_policy(u->manager->sched, u->cgroup_id);
+        if (u->sched_policy_cgroup_id > 0)
+                (void) sched_bpf_remove_policy(u->manager->sched, u->sched_policy_cgroup_id);
+        u->sched_policy_cgroup_id = 0;
 }
 
 static void push_unit(TrackedUnit *u, void *userdata) {

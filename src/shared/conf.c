@@ -306,7 +306,7 @@ static int config_parse_cpu_slice(Config *c, const char *key, const char *value,
 }
 
 static int config_parse_cpu_burst(Config *c, const char *key, const char *value, void *data) {
-        return config_parse_duration_range(c, key, value, data, 0, SCHED_BURST_USEC_MAX, "0 to 10s");
+        return config_parse_duration_range(c, key, value, data, 0, SCHED_BURST_USEC_MAX, "0 to 1s");
 }
 
 static int config_parse_log_level(Config *c, const char *key, const char *value, void *data) {

@@ -55,11 +55,15 @@ const char *sched_exit_kind_to_string(uint32_t kind) {
 }
 
 bool sched_exit_wants_restart(uint32_t kind, uint64_t restart_usec, unsigned attempts, unsigned max_attempts) {
-        if (restart_usec == 0 || attempts >= max_attempts)
+        if (restart_usec == 0 || (attempts >= max_attempts && sched_exit_counts(kind)))
                 return false;
         if (kind == SCHED_EXIT_UNREG || kind == SCHED_EXIT_SYSRQ)
                 return false;
         return true;
+}
+
+bool sched_exit_counts(uint32_t kind) {
+        return kind != SCHED_EXIT_UNREG_KERN;
 }
 
 void sched_policy_from_profile(const Profile *p, SchedPolicy *ret) {

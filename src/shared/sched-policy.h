@@ -49,6 +49,9 @@ const char *sched_exit_kind_to_string(uint32_t kind);
 /* Whether to load again after an exit of this kind: errors are retried while attempts remain
  * (restart_usec 0 means never); our own detach and an operator's SysRq-S are not. */
 bool sched_exit_wants_restart(uint32_t kind, uint64_t restart_usec, unsigned attempts, unsigned max_attempts);
+/* Whether the exit uses up one of the attempts: not when the kernel unregistered it for its own
+ * reasons (CPU hot-plug, suspend), which says nothing about the scheduler. */
+bool sched_exit_counts(uint32_t kind);
 
 /* What a profile asks of the scheduler (the map value of bpf/sched-abi.h, in user-space types). */
 typedef struct SchedPolicy {
@@ -62,7 +65,8 @@ typedef struct SchedPolicy {
 
 #define SCHED_SLICE_USEC_MIN 500ULL
 #define SCHED_SLICE_USEC_MAX (100ULL * 1000ULL)
-#define SCHED_BURST_USEC_MAX (10ULL * 1000000ULL)
+/* Well below the scheduler's stall watchdog (10 s): others wait at most this much for a burst. */
+#define SCHED_BURST_USEC_MAX (1000000ULL)
 
 /* The class defaults, overridden by CPUSliceSec= and CPUBurstSec=: interactive units get short
  * slices and a burst credit, background units long slices and none. */

@@ -32,6 +32,10 @@ TEST(restart) {
         ASSERT_FALSE(sched_exit_wants_restart(SCHED_EXIT_ERROR, 0, 0, 5));
         ASSERT_FALSE(sched_exit_wants_restart(SCHED_EXIT_UNREG, 1000000, 0, 5));
         ASSERT_FALSE(sched_exit_wants_restart(SCHED_EXIT_SYSRQ, 1000000, 0, 5));
+        /* CPU hot-plug: always loaded again, and not counted. */
+        ASSERT_TRUE(sched_exit_wants_restart(SCHED_EXIT_UNREG_KERN, 1000000, 5, 5));
+        ASSERT_FALSE(sched_exit_counts(SCHED_EXIT_UNREG_KERN));
+        ASSERT_TRUE(sched_exit_counts(SCHED_EXIT_ERROR_STALL));
         ASSERT_STREQ(sched_exit_kind_to_string(SCHED_EXIT_ERROR_STALL), "stall watchdog");
         ASSERT_STREQ(sched_exit_kind_to_string(SCHED_EXIT_SYSRQ), "SysRq-S");
 }
@@ -88,7 +92,7 @@ TEST(bad_settings) {
         ASSERT_TRUE(has_error(c, "b.conf", 3, "SchedulerRestartMax=-1: expected a number of attempts"));
         ASSERT_TRUE(has_error(c, "b.conf", 4, "SchedulerRestartSec=soon: expected a duration"));
         ASSERT_TRUE(has_error(c, "b.conf", 6, "CPUSliceSec=100us: out of range (500us to 100ms)"));
-        ASSERT_TRUE(has_error(c, "b.conf", 7, "CPUBurstSec=1min: out of range (0 to 10s)"));
+        ASSERT_TRUE(has_error(c, "b.conf", 7, "CPUBurstSec=1min: out of range (0 to 1s)"));
         /* Bad values leave the defaults. */
         ASSERT_EQ(c->scheduler_mode, -1);
         ASSERT_EQ(config_find_profile(c, "x")->cpu_slice_usec, USEC_UNSET);
