@@ -87,9 +87,9 @@ log "SchedCPUNSec of w300.scope: $cpu_ns"
 systemctl stop w100.scope w300.scope
 
 # --- nested: session slice with two tool scopes vs a session slice with one ---
-scope_start tool-n1 agent-s1.slice stress-ng --cpu 2 --timeout 60s
-scope_start tool-n2 agent-s1.slice stress-ng --cpu 2 --timeout 60s
-scope_start tool-n3 agent-s2.slice stress-ng --cpu 2 --timeout 60s
+scope_start tool-n1 agent-scxa.slice stress-ng --cpu 2 --timeout 60s
+scope_start tool-n2 agent-scxa.slice stress-ng --cpu 2 --timeout 60s
+scope_start tool-n3 agent-scxb.slice stress-ng --cpu 2 --timeout 60s
 for u in tool-n1 tool-n2 tool-n3; do wait_prop "$u.scope" CPUWeight 100; done
 sleep 2
 for u in tool-n1 tool-n2 tool-n3; do eval "${u//-/_}_0=$(usage_usec "$u.scope")"; done
@@ -98,7 +98,7 @@ for u in tool-n1 tool-n2 tool-n3; do eval "${u//-/_}_1=$(usage_usec "$u.scope")"
 shares=$(python3 -c "
 x=[$tool_n1_1-$tool_n1_0, $tool_n2_1-$tool_n2_0, $tool_n3_1-$tool_n3_0]; t=sum(x)
 print(' '.join(str(round(100*v/t, 1)) for v in x))")
-log "nested: agent-s1{tool-n1, tool-n2} vs agent-s2{tool-n3}: $shares (ideal 25 25 50)"
+log "nested: agent-scxa{tool-n1, tool-n2} vs agent-scxb{tool-n3}: $shares (ideal 25 25 50)"
 python3 -c "
 import sys; s=[float(v) for v in '$shares'.split()]
 sys.exit(0 if all(abs(a-b) <= 5 for a, b in zip(s, [25, 25, 50])) else 1)" ||
