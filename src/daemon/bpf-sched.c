@@ -57,7 +57,6 @@ struct SchedBpf {
         struct ring_buffer *rb;
         sd_event_source *rb_source;
         int policy_fd, stats_fd;
-        bool detaching;
         bool have_exit;
         struct sched_exit_event exit;
 #endif
@@ -222,9 +221,8 @@ static int read_line(const char *path, char *buf, size_t size) {
 }
 
 static void unload(SchedBpf *s) {
-        s->detaching = true;
         /* Destroying the link detaches: the kernel runs our exit op and puts every task back
-         * into the fair class. */
+         * into the fair class. That exit's record is never read: the ring buffer goes too. */
         bpf_link__destroy(s->link);
         s->link = NULL;
         s->rb_source = sd_event_source_disable_unref(s->rb_source);
@@ -233,7 +231,6 @@ static void unload(SchedBpf *s) {
         bpf_object__close(s->obj);
         s->obj = NULL;
         s->policy_fd = s->stats_fd = -1;
-        s->detaching = false;
         s->have_exit = false;
 }
 
@@ -308,7 +305,7 @@ static int on_ring_buffer(sd_event_source *source, int fd, uint32_t revents, voi
         SchedBpf *s = userdata;
 
         (void) ring_buffer__consume(s->rb);
-        if (s->have_exit && !s->detaching)
+        if (s->have_exit)
                 handle_exit(s);
         return 0;
 }
