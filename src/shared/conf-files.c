@@ -37,9 +37,7 @@ static bool path_is_masked(const char *path) {
 }
 
 static bool has_conf_suffix(const char *name) {
-        size_t n = strlen(name);
-
-        return n > 5 && streq(name + n - 5, ".conf") && name[0] != '.';
+        return strlen(name) > 5 && endswith(name, ".conf") && name[0] != '.';
 }
 
 int config_files_list(char * const *dirs, Config *errors, char ***ret) {

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -33,6 +34,30 @@ ProfileClass profile_class_from_string(const char *s) {
                 if (streq_ptr(s, profile_class_names[i]))
                         return (ProfileClass) i;
         return _PROFILE_CLASS_INVALID;
+}
+
+static const char * const action_mode_names[_ACTION_MODE_MAX] = {
+        [ACTION_MODE_ENFORCE] = "enforce",
+        [ACTION_MODE_MONITOR] = "monitor",
+};
+
+const char *action_mode_to_string(ActionMode m) {
+        if (m < 0 || m >= _ACTION_MODE_MAX)
+                return NULL;
+        return action_mode_names[m];
+}
+
+ActionMode action_mode_from_string(const char *s) {
+        for (int i = 0; i < _ACTION_MODE_MAX; i++)
+                if (streq_ptr(s, action_mode_names[i]))
+                        return (ActionMode) i;
+        return _ACTION_MODE_INVALID;
+}
+
+ActionMode config_profile_mode(const Config *c, const Profile *p) {
+        if (p && p->mode >= 0)
+                return p->mode;
+        return c->mode >= 0 ? c->mode : ACTION_MODE_ENFORCE;
 }
 
 bool profile_name_is_valid(const char *name) {
@@ -99,6 +124,9 @@ int config_new(Config **ret) {
         c->scheduler_mode = -1;
         c->scheduler_restart_usec = USEC_UNSET;
         c->scheduler_restart_max = UINT64_MAX;
+        c->mode = -1;
+        c->metrics_interval_usec = USEC_UNSET;
+        c->metrics_per_tool_call = -1;
         r = strv_extend(&c->managed_slices, "agent.slice");
         if (r < 0)
                 return r;
@@ -121,6 +149,7 @@ Config *config_free(Config *c) {
         free(c->default_profile);
         free(c->default_profile_file);
         free(c->admin_group);
+        free(c->metrics_file);
         for (size_t i = 0; i < c->n_profiles; i++)
                 profile_free(c->profiles[i]);
         free(c->profiles);
@@ -276,6 +305,46 @@ static int config_parse_scheduler_mode(Config *c, const char *key, const char *v
         if (v < 0)
                 return parse_error(c, "%s=%s: expected auto, full, partial or off", key, value);
         *mode = v;
+        return 0;
+}
+
+static int config_parse_action_mode(Config *c, const char *key, const char *value, void *data) {
+        int *mode = data;
+        ActionMode v;
+
+        v = action_mode_from_string(value);
+        if (v < 0)
+                return parse_error(c, "%s=%s: expected enforce or monitor", key, value);
+        *mode = v;
+        return 0;
+}
+
+/* An absolute, normalized file path (no "." or ".." components, no "//", no trailing '/'):
+ * node_exporter's textfile collector reads *.prom files from one directory. Empty: none. */
+static int config_parse_metrics_file(Config *c, const char *key, const char *value, void *data) {
+        char **path = data;
+
+        if (isempty(value)) {
+                *path = mfree(*path);
+                return 0;
+        }
+        if (value[0] != '/' || strlen(value) >= PATH_MAX || strstr(value, "//") || strstr(value, "/./") ||
+            strstr(value, "/../") || endswith(value, "/") || endswith(value, "/.") || endswith(value, "/.."))
+                return parse_error(c, "%s=%s: expected an absolute, normalized file path", key, value);
+        if (!endswith(value, ".prom"))
+                return parse_error(c, "%s=%s: the file name must end in .prom (node_exporter's textfile collector "
+                                   "reads only those)", key, value);
+        if (!free_and_replace_str(path, strdup(value)))
+                return -ENOMEM;
+        return 0;
+}
+
+static int config_parse_metrics_interval(Config *c, const char *key, const char *value, void *data) {
+        uint64_t *usec = data, v;
+
+        if (parse_duration(value, &v) < 0 || v < METRICS_INTERVAL_MIN_USEC)
+                return parse_error(c, "%s=%s: expected a duration of at least 1s, such as 15s or 1min", key, value);
+        *usec = v;
         return 0;
 }
 
@@ -478,6 +547,10 @@ static const ConfigItem manager_items[] = {
         { "Scheduler",      config_parse_scheduler_mode,   offsetof(Config, scheduler_mode) },
         { "SchedulerRestartSec", config_parse_duration_key, offsetof(Config, scheduler_restart_usec) },
         { "SchedulerRestartMax", config_parse_restart_max, offsetof(Config, scheduler_restart_max) },
+        { "Mode",           config_parse_action_mode,      offsetof(Config, mode) },
+        { "MetricsFile",    config_parse_metrics_file,     offsetof(Config, metrics_file) },
+        { "MetricsIntervalSec", config_parse_metrics_interval, offsetof(Config, metrics_interval_usec) },
+        { "MetricsPerToolCall", config_parse_tristate,     offsetof(Config, metrics_per_tool_call) },
         {}
 };
 
@@ -492,6 +565,7 @@ static const ConfigItem profile_items[] = {
         { "TasksMax",       config_parse_tasks_max_key,    offsetof(Profile, tasks_max) },
         { "CPUSliceSec",    config_parse_cpu_slice,        offsetof(Profile, cpu_slice_usec) },
         { "CPUBurstSec",    config_parse_cpu_burst,        offsetof(Profile, cpu_burst_usec) },
+        { "Mode",           config_parse_action_mode,      offsetof(Profile, mode) },
         { "MemoryBurst",    config_parse_size,             offsetof(Profile, mem.burst) },
         { "MemoryBurstSec", config_parse_duration_key,     offsetof(Profile, mem.burst_usec) },
         { "MemoryHeadroom", config_parse_size,             offsetof(Profile, mem.headroom) },
@@ -605,6 +679,7 @@ static int config_begin_section(Config *c, const char *section) {
                         return -ENOMEM;
                 p->class = _PROFILE_CLASS_INVALID;
                 p->cpu_slice_usec = p->cpu_burst_usec = USEC_UNSET;
+                p->mode = -1;
                 memory_policy_spec_init(&p->mem);
                 p->name = strdup(name);
                 p->file = strdup(c->cur_file);
@@ -890,6 +965,12 @@ int config_dump(const Config *c, FILE *f) {
         dump_duration(f, "SchedulerRestartSec", c->scheduler_restart_usec);
         if (c->scheduler_restart_max != UINT64_MAX)
                 fprintf(f, "SchedulerRestartMax=%" PRIu64 "\n", c->scheduler_restart_max);
+        if (c->mode >= 0)
+                fprintf(f, "Mode=%s\n", action_mode_to_string(c->mode));
+        if (c->metrics_file)
+                fprintf(f, "MetricsFile=%s\n", c->metrics_file);
+        dump_duration(f, "MetricsIntervalSec", c->metrics_interval_usec);
+        dump_tristate(f, "MetricsPerToolCall", c->metrics_per_tool_call);
 
         for (size_t i = 0; i < c->n_profiles; i++) {
                 const Profile *p = c->profiles[i];
@@ -910,6 +991,8 @@ int config_dump(const Config *c, FILE *f) {
                         fprintf(f, "TasksMax=%" PRIu64 "\n", p->tasks_max);
                 dump_duration(f, "CPUSliceSec", p->cpu_slice_usec);
                 dump_duration(f, "CPUBurstSec", p->cpu_burst_usec);
+                if (p->mode >= 0)
+                        fprintf(f, "Mode=%s\n", action_mode_to_string(p->mode));
                 dump_size(f, "MemoryBurst", &p->mem.burst);
                 dump_duration(f, "MemoryBurstSec", p->mem.burst_usec);
                 dump_size(f, "MemoryHeadroom", &p->mem.headroom);

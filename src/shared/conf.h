@@ -28,6 +28,18 @@ typedef enum ProfileClass {
 const char *profile_class_to_string(ProfileClass c);
 ProfileClass profile_class_from_string(const char *s);
 
+/* Mode=: enforce carries the decisions out; monitor takes them all the same but only logs and
+ * shows them ("would freeze"), so an operator can watch before letting the daemon act. */
+typedef enum ActionMode {
+        ACTION_MODE_ENFORCE,
+        ACTION_MODE_MONITOR,
+        _ACTION_MODE_MAX,
+        _ACTION_MODE_INVALID = -1,
+} ActionMode;
+
+const char *action_mode_to_string(ActionMode m);
+ActionMode action_mode_from_string(const char *s);
+
 /* A duration setting that was not given. */
 #define USEC_UNSET UINT64_MAX
 
@@ -67,6 +79,7 @@ typedef struct Profile {
         uint64_t tasks_max;             /* 0: not set, UINT64_MAX: infinity */
         uint64_t cpu_slice_usec;        /* CPUSliceSec=: the scheduler's time slice; USEC_UNSET */
         uint64_t cpu_burst_usec;        /* CPUBurstSec=: CPU a waking unit may take ahead; USEC_UNSET */
+        int mode;                       /* Mode=: ActionMode, -1 not set (the manager's) */
         MemoryPolicySpec mem;
 } Profile;
 
@@ -108,6 +121,10 @@ typedef struct Config {
         uint64_t scheduler_restart_max;  /* SchedulerRestartMax=; UINT64_MAX unset */
         char *admin_group;      /* AdminGroup=: a group name or GID whose members may change things
                                  * over D-Bus besides root; NULL: root only */
+        int mode;               /* Mode=: ActionMode, -1 not set (enforce) */
+        char *metrics_file;     /* MetricsFile=: absolute path of the Prometheus textfile; NULL: none */
+        uint64_t metrics_interval_usec; /* MetricsIntervalSec=: at most one write per this; USEC_UNSET */
+        int metrics_per_tool_call; /* MetricsPerToolCall=: -1 not set (no: summed per session) */
 
         Profile **profiles;
         size_t n_profiles;
@@ -141,6 +158,12 @@ int config_finalize(Config *c);
 int config_add_error(Config *c, const char *file, unsigned line, const char *fmt, ...) _printf_(4, 5);
 
 const Profile *config_find_profile(const Config *c, const char *name);
+/* The mode units with profile p (NULL: none) are handled in: the profile's Mode=, else the
+ * manager's, else enforce. */
+ActionMode config_profile_mode(const Config *c, const Profile *p);
+/* MetricsIntervalSec= with its default filled in. */
+#define METRICS_INTERVAL_DEFAULT_USEC (15 * USEC_PER_SEC)
+#define METRICS_INTERVAL_MIN_USEC (1 * USEC_PER_SEC)
 bool profile_name_is_valid(const char *name);
 /* A user or group name as useradd/groupadd take it (1-32 characters from A-Z a-z 0-9 . _ -, not
  * starting with '-'), or a numeric ID. */

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <errno.h>
 #include <stdio.h>
@@ -25,6 +26,13 @@
 #define streq_ptr(a, b) ((a) && (b) && streq((a), (b)))
 #define strna(s) ((s) ?: "n/a")
 #define strempty(s) ((s) ?: "")
+
+/* Whether s ends in suffix. */
+static inline bool endswith(const char *s, const char *suffix) {
+        size_t n = strlen(s), k = strlen(suffix);
+
+        return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
 
 /* Define a cleanup helper freeing *p with func when *p is non-NULL. */
 #define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                 \

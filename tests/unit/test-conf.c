@@ -353,3 +353,94 @@ TEST(admin_group) {
         ASSERT_HAS_ERROR(bad, "g.conf", 8, "not a valid group name");
         ASSERT_STREQ(bad->admin_group, "ops");
 }
+
+TEST(mode) {
+        _cleanup_(config_freep) Config *c = NULL, *bad = NULL;
+        _cleanup_(freep) char *dump = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        /* Nothing said: enforce, for the manager and every profile. */
+        ASSERT_OK(config_new(&c));
+        ASSERT_EQ(config_profile_mode(c, NULL), ACTION_MODE_ENFORCE);
+        parse_text(c, "main.conf", base_conf);
+        ASSERT_EQ(config_profile_mode(c, config_find_profile(c, "background")), ACTION_MODE_ENFORCE);
+
+        /* A drop-in turns monitor mode on for all; a profile of its own says enforce. */
+        parse_text(c, "50-monitor.conf", "[Manager]\nMode=monitor\n\n[Profile:interactive]\nMode=enforce\n");
+        ASSERT_OK(config_finalize(c));
+        ASSERT_EQ(c->n_errors, 0);
+        ASSERT_EQ(config_profile_mode(c, NULL), ACTION_MODE_MONITOR);
+        ASSERT_EQ(config_profile_mode(c, config_find_profile(c, "background")), ACTION_MODE_MONITOR);
+        ASSERT_EQ(config_profile_mode(c, config_find_profile(c, "interactive")), ACTION_MODE_ENFORCE);
+        f = open_memstream(&dump, &size);
+        ASSERT_OK(config_dump(c, f));
+        fclose(f);
+        ASSERT_NOT_NULL(strstr(dump, "\nMode=monitor\n"));
+        ASSERT_NOT_NULL(strstr(dump, "[Profile:interactive]\nClass=interactive\nCPUWeight=1000\nMemoryLow=256M\nMode=enforce\n"));
+
+        ASSERT_STREQ(action_mode_to_string(ACTION_MODE_MONITOR), "monitor");
+        ASSERT_EQ(action_mode_from_string("enforce"), ACTION_MODE_ENFORCE);
+        ASSERT_EQ(action_mode_from_string("Monitor"), _ACTION_MODE_INVALID);
+
+        ASSERT_OK(config_new(&bad));
+        parse_text(bad, "m.conf", "[Manager]\nMode=watch\n\n[Profile:p]\nMode=\n");
+        ASSERT_OK(config_finalize(bad));
+        ASSERT_EQ(bad->n_errors, 2);
+        ASSERT_HAS_ERROR(bad, "m.conf", 2, "Mode=watch: expected enforce or monitor");
+        ASSERT_HAS_ERROR(bad, "m.conf", 5, "Mode=: expected enforce or monitor");
+        ASSERT_EQ(config_profile_mode(bad, NULL), ACTION_MODE_ENFORCE);
+}
+
+TEST(metrics_settings) {
+        _cleanup_(config_freep) Config *c = NULL, *bad = NULL;
+        _cleanup_(freep) char *dump = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        ASSERT_OK(config_new(&c));
+        ASSERT_NULL(c->metrics_file);
+        ASSERT_EQ(c->metrics_interval_usec, USEC_UNSET);
+        ASSERT_EQ(c->metrics_per_tool_call, -1);
+        parse_text(c, "main.conf",
+                   "[Manager]\n"
+                   "MetricsFile=/var/lib/prometheus/node-exporter/agentcgroup.prom\n"
+                   "MetricsIntervalSec=30s\n"
+                   "MetricsPerToolCall=yes\n");
+        ASSERT_OK(config_finalize(c));
+        ASSERT_EQ(c->n_errors, 0);
+        ASSERT_STREQ(c->metrics_file, "/var/lib/prometheus/node-exporter/agentcgroup.prom");
+        ASSERT_EQ(c->metrics_interval_usec, 30 * USEC_PER_SEC);
+        ASSERT_EQ(c->metrics_per_tool_call, 1);
+        f = open_memstream(&dump, &size);
+        ASSERT_OK(config_dump(c, f));
+        fclose(f);
+        ASSERT_NOT_NULL(strstr(dump, "\nMetricsFile=/var/lib/prometheus/node-exporter/agentcgroup.prom\n"
+                                     "MetricsIntervalSec=30s\nMetricsPerToolCall=yes\n"));
+        /* Empty turns the file off again. */
+        parse_text(c, "60-off.conf", "[Manager]\nMetricsFile=\n");
+        ASSERT_NULL(c->metrics_file);
+
+        ASSERT_OK(config_new(&bad));
+        parse_text(bad, "x.conf",
+                   "[Manager]\n"
+                   "MetricsFile=relative.prom\n"
+                   "MetricsFile=/a/../b.prom\n"
+                   "MetricsFile=/a//b.prom\n"
+                   "MetricsFile=/a/b.txt\n"
+                   "MetricsFile=/run/x/\n"
+                   "MetricsIntervalSec=500ms\n"
+                   "MetricsIntervalSec=often\n"
+                   "MetricsPerToolCall=maybe\n");
+        ASSERT_OK(config_finalize(bad));
+        ASSERT_EQ(bad->n_errors, 8);
+        ASSERT_HAS_ERROR(bad, "x.conf", 2, "MetricsFile=relative.prom: expected an absolute, normalized file path");
+        ASSERT_HAS_ERROR(bad, "x.conf", 3, "expected an absolute, normalized file path");
+        ASSERT_HAS_ERROR(bad, "x.conf", 4, "expected an absolute, normalized file path");
+        ASSERT_HAS_ERROR(bad, "x.conf", 5, "MetricsFile=/a/b.txt: the file name must end in .prom");
+        ASSERT_HAS_ERROR(bad, "x.conf", 6, "expected an absolute, normalized file path");
+        ASSERT_HAS_ERROR(bad, "x.conf", 7, "MetricsIntervalSec=500ms: expected a duration of at least 1s");
+        ASSERT_HAS_ERROR(bad, "x.conf", 8, "MetricsIntervalSec=often");
+        ASSERT_HAS_ERROR(bad, "x.conf", 9, "MetricsPerToolCall=maybe: expected yes or no");
+        ASSERT_NULL(bad->metrics_file);
+}
