@@ -289,7 +289,9 @@ int verb_status(int argc, char *argv[]) {
                 } else if (streq(name, "ConfigErrors")) {
                         r = sd_bus_message_read(reply, "v", "u", &s.config_errors);
                         seen |= 4;
-                } else if (streq(name, "SchedulerState"))
+                } else if (streq(name, "Mode"))
+                        r = sd_bus_message_read(reply, "v", "s", &s.mode);
+                else if (streq(name, "SchedulerState"))
                         r = sd_bus_message_read(reply, "v", "s", &s.scheduler_state);
                 else if (streq(name, "SchedulerMode"))
                         r = sd_bus_message_read(reply, "v", "s", &s.scheduler_mode);
@@ -349,6 +351,25 @@ int verb_reload(int argc, char *argv[]) {
         }
         printf("Configuration reloaded.\n");
         return 0;
+}
+
+int verb_metrics(int argc, char *argv[]) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        const char *text;
+        int r;
+
+        r = ctl_bus_connect(&bus);
+        if (r != 0)
+                return r;
+        r = call(bus, "metrics", AGC_BUS_INTERFACE, "GetMetrics", &reply, NULL);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_read(reply, "s", &text);
+        if (r < 0)
+                return ctl_bus_parse_failed("GetMetrics", r);
+        fputs(text, stdout);
+        return fflush(stdout) == 0 ? 0 : EXIT_FAILURE;
 }
 
 /* Reports a failed call about one unit as "VERB UNIT: message"; returns the exit status. */

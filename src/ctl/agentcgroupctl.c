@@ -92,6 +92,8 @@ static const Verb verbs[] = {
         { "events",     0, UINT_MAX, OPT_JSON | OPT_FOLLOW | OPT_LINES | OPT_SINCE, false, false, verb_events },
         /* Refreshes until quit, or --iterations; no pager. */
         { "top",        0, 0,        OPT_JSON | OPT_DELAY | OPT_ITERATIONS | OPT_BATCH | OPT_ORDER, false, true, verb_top },
+        /* Prometheus text for scripts and scrapers: never paged. */
+        { "metrics",    0, 0,        0,                        false, true,  verb_metrics },
 };
 
 static void help(void) {
@@ -109,8 +111,8 @@ static void help(void) {
                "Daemon commands (over D-Bus, org.agentcgroup1 on the system bus):\n"
                "  list                   List the managed units with their profile, rule,\n"
                "                         memory state and memory use\n"
-               "  status                 Show the daemon's version, managed units and\n"
-               "                         configuration errors\n"
+               "  status                 Show the daemon's version, managed units,\n"
+               "                         configuration errors, mode and scheduler\n"
                "  show UNIT              Show the properties of a managed unit\n"
                "  reload                 Make the daemon re-read its configuration (root)\n"
                "  freeze UNIT...         Freeze the processes of managed units (root)\n"
@@ -125,12 +127,15 @@ static void help(void) {
                "  top                    Show the managed units with their memory, pressure,\n"
                "                         CPU share and last action, refreshed (keys: u m c p\n"
                "                         order by unit, memory, CPU, pressure; q quits)\n"
+               "  metrics                Print the daemon's metrics in the Prometheus text\n"
+               "                         format\n"
                "  run [OPTIONS] CMD...   Run CMD in a tool-call scope with its profile from the\n"
                "                         start (root); see '%1$s run --help'\n\n"
                "Journal commands (the daemon's journal entries, with sd-journal):\n"
                "  events [UNIT...]       Show the daemon's events: profiles applied, memory\n"
-               "                         actions, configurations loaded and rejected; only\n"
-               "                         those about UNITs when given\n\n"
+               "                         actions (and, in monitor mode, the ones it would\n"
+               "                         take), scheduler changes, configurations loaded and\n"
+               "                         rejected; only those about UNITs when given\n\n"
                "Options:\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"

@@ -48,6 +48,7 @@ int verb_rules(int argc, char *argv[]);
 int verb_list(int argc, char *argv[]);
 int verb_status(int argc, char *argv[]);
 int verb_reload(int argc, char *argv[]);
+int verb_metrics(int argc, char *argv[]);
 int verb_freeze(int argc, char *argv[]);
 int verb_thaw(int argc, char *argv[]);
 int verb_kill(int argc, char *argv[]);

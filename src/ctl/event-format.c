@@ -27,6 +27,15 @@ static const struct {
         [EVENT_MEMORY_ACTION]   = { "memory-action",   MESSAGE_ID_MEMORY_ACTION },
         [EVENT_MEMORY_LEFTOVER] = { "memory-leftover", MESSAGE_ID_MEMORY_LEFTOVER },
         [EVENT_MEMORY_APPLIED]  = { "memory-applied",  MESSAGE_ID_MEMORY_APPLIED },
+        [EVENT_THROTTLED]       = { "throttled",       MESSAGE_ID_MEMORY_THROTTLED },
+        [EVENT_RELAXED]         = { "relaxed",         MESSAGE_ID_MEMORY_RELAXED },
+        [EVENT_FROZEN]          = { "frozen",          MESSAGE_ID_UNIT_FROZEN },
+        [EVENT_THAWED]          = { "thawed",          MESSAGE_ID_UNIT_THAWED },
+        [EVENT_KILLED]          = { "killed",          MESSAGE_ID_UNIT_KILLED },
+        [EVENT_OOM_KILLED]      = { "oom-killed",      MESSAGE_ID_UNIT_OOM_KILLED },
+        [EVENT_WOULD_ACT]       = { "would-act",       MESSAGE_ID_WOULD_ACT },
+        [EVENT_SCHEDULER_ATTACHED] = { "scheduler-attached", MESSAGE_ID_SCHEDULER_ATTACHED },
+        [EVENT_SCHEDULER_EJECTED]  = { "scheduler-ejected",  MESSAGE_ID_SCHEDULER_EJECTED },
 };
 
 const char *event_kind_to_string(EventKind k) {

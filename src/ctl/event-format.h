@@ -18,15 +18,26 @@ typedef enum EventKind {
         EVENT_CONFIG_ERROR,
         EVENT_CONFIG_LOADED,
         EVENT_ADOPTED,
-        EVENT_MEMORY_ACTION,
+        EVENT_MEMORY_ACTION,            /* retired: entries of daemons before the kinds below */
         EVENT_MEMORY_LEFTOVER,
         EVENT_MEMORY_APPLIED,
+        EVENT_THROTTLED,
+        EVENT_RELAXED,
+        EVENT_FROZEN,
+        EVENT_THAWED,
+        EVENT_KILLED,
+        EVENT_OOM_KILLED,
+        EVENT_WOULD_ACT,
+        EVENT_SCHEDULER_ATTACHED,
+        EVENT_SCHEDULER_EJECTED,
         _EVENT_KIND_MAX,
         _EVENT_KIND_INVALID = -1,
 } EventKind;
 
 /* The short names: "profile-applied", "apply-failed", "config-error", "config-loaded",
- * "adopted", "memory-action", "memory-leftover", "memory-applied". */
+ * "adopted", "memory-action", "memory-leftover", "memory-applied", "throttled", "relaxed",
+ * "frozen", "thawed", "killed", "oom-killed", "would-act", "scheduler-attached",
+ * "scheduler-ejected". */
 const char *event_kind_to_string(EventKind k);
 EventKind event_kind_from_string(const char *s);
 /* The kind's MESSAGE_ID= (32 lowercase hex digits), and back (hex digits in either case). */

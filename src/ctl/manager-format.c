@@ -184,6 +184,12 @@ int manager_status_print(const ManagerStatus *s, FILE *f, bool color) {
         fprintf(f, "ManagedUnits: %" PRIu32 "\n", s->managed_units);
         fprintf(f, "ConfigErrors: %s%" PRIu32 "%s\n", ansi(color && bad, ANSI_HIGHLIGHT_RED), s->config_errors,
                 ansi(color && bad, ANSI_NORMAL));
+        if (s->mode) {
+                bool monitor = streq(s->mode, "monitor");
+
+                fprintf(f, "Mode: %s%s%s%s\n", ansi(color && monitor, ANSI_HIGHLIGHT_YELLOW), s->mode,
+                        ansi(color && monitor, ANSI_NORMAL), monitor ? " (decisions are logged, not carried out)" : "");
+        }
         if (s->scheduler_state) {
                 bool enabled = streq(s->scheduler_state, "enabled");
                 bool down = streq(s->scheduler_state, "ejected") || streq(s->scheduler_state, "failed");
@@ -213,6 +219,8 @@ int manager_status_to_json(const ManagerStatus *s, json_object **ret) {
                 r = json_add_uint(o, "managed_units", s->managed_units);
         if (r >= 0)
                 r = json_add_uint(o, "config_errors", s->config_errors);
+        if (r >= 0 && s->mode)
+                r = json_add_string(o, "mode", s->mode);
         if (r >= 0 && s->scheduler_state) {
                 json_object *sched = json_object_new_object();
 

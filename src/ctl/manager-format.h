@@ -66,18 +66,19 @@ typedef struct ManagerStatus {
         const char *version;
         uint32_t managed_units;
         uint32_t config_errors;
+        const char *mode;               /* [Manager] Mode=: "enforce", "monitor"; NULL: not reported */
         const char *scheduler_state;    /* "enabled", "off", "ejected", "failed" */
         const char *scheduler_mode;     /* "full", "partial", "off" */
         const char *scheduler_reason;   /* "": none */
         uint32_t scheduler_restarts;
 } ManagerStatus;
 
-/* "Version: ...", "ManagedUnits: N", "ConfigErrors: N", one per line; errors red with colour
- * when there are any. Then "Scheduler: enabled (full)" or "Scheduler: failed: REASON" (red
+/* "Version: ...", "ManagedUnits: N", "ConfigErrors: N", "Mode: ..." (monitor in yellow with
+ * colour), one per line; errors red with colour when there are any. Then "Scheduler: enabled (full)" or "Scheduler: failed: REASON" (red
  * when ejected or failed), with ", N restarts" when there were any. */
 int manager_status_print(const ManagerStatus *s, FILE *f, bool color);
-/* {version, managed_units, config_errors, scheduler: {state, mode, reason, restarts}}; no
- * scheduler key when the daemon did not report one, a null reason when there is none. */
+/* {version, managed_units, config_errors, mode, scheduler: {state, mode, reason, restarts}}; no
+ * mode or scheduler key when the daemon did not report one, a null reason when there is none. */
 int manager_status_to_json(const ManagerStatus *s, json_object **ret);
 
 /* Each string on its own line, red with colour (the errors Reload() returns). */

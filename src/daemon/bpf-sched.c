@@ -494,7 +494,7 @@ int sched_bpf_read_stats(SchedBpf *s, uint64_t cgroup_id, SchedStats *ret) {
 
 #endif /* HAVE_LIBBPF */
 
-int sched_bpf_configure(SchedBpf *s, SchedMode mode, uint64_t restart_usec, unsigned restart_max) {
+int sched_bpf_configure(SchedBpf *s, SchedMode mode, const char *why_off, uint64_t restart_usec, unsigned restart_max) {
         bool kernel = access(SCHED_EXT_STATE, F_OK) >= 0;
         SchedMode resolved = sched_mode_resolve(mode, kernel);
 
@@ -514,7 +514,7 @@ int sched_bpf_configure(SchedBpf *s, SchedMode mode, uint64_t restart_usec, unsi
                 if (!kernel && mode != SCHED_MODE_OFF)
                         set_state(s, SCHED_STATE_OFF, "the kernel has no sched_ext (%s is missing)", SCHED_EXT_STATE);
                 else
-                        set_state(s, SCHED_STATE_OFF, "Scheduler=off");
+                        set_state(s, SCHED_STATE_OFF, "%s", why_off ?: "Scheduler=off");
                 log_info("CPU scheduler: off (%s).", s->reason);
                 return 0;
         }

@@ -42,8 +42,9 @@ SchedBpf *sched_bpf_free(SchedBpf *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(SchedBpf *, sched_bpf_free);
 
 /* Applies the [Manager] settings (start-up and reload): loads, reloads in another mode, or
- * detaches. A reload also resets the restart budget and tries a failed scheduler again. */
-int sched_bpf_configure(SchedBpf *s, SchedMode mode, uint64_t restart_usec, unsigned restart_max);
+ * detaches. A reload also resets the restart budget and tries a failed scheduler again. why_off
+ * (NULL: "Scheduler=off") is the reason shown when mode is off. */
+int sched_bpf_configure(SchedBpf *s, SchedMode mode, const char *why_off, uint64_t restart_usec, unsigned restart_max);
 
 SchedState sched_bpf_state(const SchedBpf *s);
 /* The mode in effect (off unless enabled). */

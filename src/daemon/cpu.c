@@ -101,11 +101,18 @@ static void on_sched_change(SchedBpf *s, void *userdata) {
 
 void cpu_config_changed(Manager *m) {
         const Config *c = m->config;
+        const char *why_off = NULL;
+        SchedMode mode;
 
         if (!m->sched || !c)
                 return;
-        (void) sched_bpf_configure(m->sched,
-                                   c->scheduler_mode >= 0 ? (SchedMode) c->scheduler_mode : SCHED_MODE_AUTO,
+        mode = c->scheduler_mode >= 0 ? (SchedMode) c->scheduler_mode : SCHED_MODE_AUTO;
+        /* Monitor mode replaces no scheduler unless Scheduler= asks for it by name. */
+        if (mode == SCHED_MODE_AUTO && config_profile_mode(c, NULL) == ACTION_MODE_MONITOR) {
+                mode = SCHED_MODE_OFF;
+                why_off = "Mode=monitor and Scheduler=auto";
+        }
+        (void) sched_bpf_configure(m->sched, mode, why_off,
                                    c->scheduler_restart_usec != USEC_UNSET ? c->scheduler_restart_usec
                                                                            : SCHED_RESTART_USEC_DEFAULT,
                                    c->scheduler_restart_max != UINT64_MAX ? (unsigned) c->scheduler_restart_max

@@ -108,6 +108,14 @@ static int property_get_features(sd_bus *bus, const char *path, const char *inte
         return sd_bus_message_append_strv(reply, l);
 }
 
+static int property_get_mode(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "s", action_mode_to_string(m->config ? config_profile_mode(m->config, NULL)
+                                                                                 : ACTION_MODE_ENFORCE));
+}
+
 static int property_get_scheduler(sd_bus *bus, const char *path, const char *interface, const char *property,
                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
@@ -182,11 +190,30 @@ static void append_unit_state(TrackedUnit *u, void *userdata) {
                 return;
         /* The same values as the unit object's State, LastAction, MemoryCurrent,
          * EffectiveMemoryHigh, LastReason and StallPercent: one call for a whole listing. */
-        c->error = sd_bus_message_append(c->reply, "(sssttsd)", u->name, strempty(mem_state_to_string(u->mem.state)),
+        c->error = sd_bus_message_append(c->reply, "(sssttsd)", u->name, strempty(unit_state_to_string(u)),
                                          strempty(mem_action_to_string(u->last_action)),
                                          u->mem.sample.valid ? u->mem.sample.current : UINT64_MAX,
                                          u->mem.effective_high == 0 ? UINT64_MAX : u->mem.effective_high,
                                          strempty(u->last_reason), (double) u->mem.stall_permyriad / 100.0);
+}
+
+/* The Prometheus text metrics.c writes to MetricsFile=, as of now. Open to everyone, like the
+ * listings it sums up. */
+static int method_get_metrics(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(freep) char *text = NULL;
+        size_t size = 0;
+        FILE *f;
+        int r;
+
+        f = open_memstream(&text, &size);
+        if (!f)
+                return -ENOMEM;
+        r = metrics_write(userdata, f);
+        if (fclose(f) != 0 && r >= 0)
+                r = -ENOMEM;
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to collect the metrics: %s", strerror(-r));
+        return sd_bus_reply_method_return(msg, "s", text);
 }
 
 static int method_list_unit_states(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -458,6 +485,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("ManagedUnits", "u", property_get_managed_units, 0, 0),
         SD_BUS_PROPERTY("ConfigErrors", "u", property_get_config_errors, 0, 0),
         SD_BUS_PROPERTY("Features", "as", property_get_features, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Mode", "s", property_get_mode, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SchedulerMode", "s", property_get_scheduler, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SchedulerState", "s", property_get_scheduler, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SchedulerReason", "s", property_get_scheduler, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -470,6 +498,10 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("a(sssttsd)", units),
                                 method_list_unit_states, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetMetrics",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("s", text),
+                                method_get_metrics, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListProfiles",
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("a(ssss)", profiles),

@@ -214,7 +214,8 @@ static int new_start_transient(Manager *m, const char *unit, const char *descrip
 
 static void profile_unit_properties(Manager *m, const Profile *p, bool slice, UnitPropertySet *ret) {
         *ret = (UnitPropertySet) {};
-        if (!p)
+        /* Monitor mode: the unit starts as asked, with nothing of the profile on it. */
+        if (!p || config_profile_mode(m->config, p) == ACTION_MODE_MONITOR)
                 return;
         profile_to_properties(p, m->physical_memory, ret);
         profile_add_class_defaults(p, m->physical_memory, slice, ret);

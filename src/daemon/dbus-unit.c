@@ -117,7 +117,14 @@ static int property_get_state(sd_bus *bus, const char *path, const char *interfa
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         TrackedUnit *u = userdata;
 
-        return sd_bus_message_append(reply, "s", strempty(mem_state_to_string(u->mem.state)));
+        return sd_bus_message_append(reply, "s", strempty(unit_state_to_string(u)));
+}
+
+static int property_get_mode(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        TrackedUnit *u = userdata;
+
+        return sd_bus_message_append(reply, "s", u->profile ? action_mode_to_string(u->mode) : "");
 }
 
 static int property_get_memory_current(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -179,6 +186,7 @@ static const sd_bus_vtable unit_vtable[] = {
         SD_BUS_PROPERTY("Rule", "s", property_get_rule, 0, EMITS),
         SD_BUS_PROPERTY("ProfileSource", "s", property_get_profile_source, 0, EMITS),
         SD_BUS_PROPERTY("Class", "s", property_get_class, 0, EMITS),
+        SD_BUS_PROPERTY("Mode", "s", property_get_mode, 0, EMITS),
         SD_BUS_PROPERTY("State", "s", property_get_state, 0, EMITS),
         SD_BUS_PROPERTY("MemoryCurrent", "t", property_get_memory_current, 0, EMITS),
         SD_BUS_PROPERTY("EffectiveMemoryHigh", "t", property_get_effective_memory_high, 0, EMITS),

@@ -43,6 +43,7 @@ int manager_new(Manager **ret, char **config_dirs) {
         r = sd_event_default(&m->event);
         if (r < 0)
                 return r;
+        (void) metrics_setup(m);
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -51,6 +52,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         session_free(m);
+        metrics_free(m);
         cpu_free(m);
         manager_free_units(m);
         sd_event_source_unref(m->status_timer);
@@ -104,6 +106,16 @@ static int config_errors_to_strv(const Config *c, char ***ret) {
         return 0;
 }
 
+/* A new configuration is in m->config: the layers take its settings. */
+static void config_changed(Manager *m) {
+        memory_config_changed(m);
+        cpu_config_changed(m);
+        metrics_config_changed(m);
+        if (m->bus)
+                (void) sd_bus_emit_properties_changed(m->bus, AGENTCGROUP_BUS_PATH, AGENTCGROUP_MANAGER_INTERFACE,
+                                                      "Mode", NULL);
+}
+
 int manager_load_config(Manager *m, char ***ret_errors) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(freep) char *files = NULL;
@@ -140,8 +152,7 @@ int manager_load_config(Manager *m, char ***ret_errors) {
                         return r;
                 config_free(m->config);
                 m->config = TAKE_PTR(c);
-                memory_config_changed(m);
-                cpu_config_changed(m);
+                config_changed(m);
                 return (int) n;
         }
 
@@ -154,14 +165,16 @@ int manager_load_config(Manager *m, char ***ret_errors) {
                 _cleanup_strv_free_ char **fields = NULL;
 
                 (void) strv_consume(&fields, asprintf_safe("CONFIG_FILES=%s", strempty(files)));
+                (void) strv_consume(&fields, asprintf_safe("CONFIG_MODE=%s",
+                                                           action_mode_to_string(config_profile_mode(c, NULL))));
                 log_struct(LOG_INFO, NULL, MESSAGE_ID_CONFIG_LOADED, fields,
-                           "Loaded configuration: %zu file(s), %zu profile(s), %zu match rule(s).",
-                           strv_length(c->files), c->n_profiles, c->n_rules);
+                           "Loaded configuration: %zu file(s), %zu profile(s), %zu match rule(s), %s mode.",
+                           strv_length(c->files), c->n_profiles, c->n_rules,
+                           action_mode_to_string(config_profile_mode(c, NULL)));
         }
         config_free(m->config);
         m->config = TAKE_PTR(c);
-        memory_config_changed(m);
-        cpu_config_changed(m);
+        config_changed(m);
         return 0;
 }
 

@@ -8,6 +8,8 @@
 
 #include "conf.h"
 #include "mem-policy.h"
+#include "metrics.h"
+#include "prom-format.h"
 
 typedef struct TrackedUnit TrackedUnit;
 typedef struct MemcgBpf MemcgBpf;
@@ -42,6 +44,8 @@ typedef struct Manager {
 
         uint64_t n_applied;
         uint64_t n_apply_failed;
+        uint64_t n_would_apply;         /* monitor mode: profiles logged as "would set" */
+        uint64_t n_actions[_MEM_ACTION_MAX][_ACTION_MODE_MAX]; /* memory actions taken, and would-be ones */
         uint64_t n_config_errors; /* of the last load; 0 when it succeeded */
         bool config_fallback;   /* running on the empty configuration: no good one was ever loaded */
 
@@ -63,6 +67,9 @@ typedef struct Manager {
         sd_event_source *protect_source;
         DomainWatch **domains;          /* watches on the managed slices units count against (memory.c) */
         size_t n_domains;
+        sd_event_source *metrics_timer; /* writes MetricsFile= (metrics.c) */
+        int metrics_error;              /* of the last write, to log a failure once, not every time */
+        PromHistogram reaction[_METRICS_OP_MAX]; /* kernel event (or decision) to PID 1's answer */
         PendingStart *pending_starts;   /* StartSession()/StartToolCall() awaiting their start job (dbus-session.c) */
         unsigned n_pending_starts;
 } Manager;

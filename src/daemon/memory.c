@@ -240,13 +240,19 @@ static const char *mem_op_to_string(unsigned op) {
 }
 
 /* systemd confirmed an action: how long it took from the kernel event that set it off (when one
- * did, rather than a timer) and from the decision. Debug level: the reaction-time benchmark
- * turns it on. */
-static void log_applied_op(TrackedUnit *u, const MemCall *c) {
+ * did, rather than a timer) and from the decision. Into the metrics' histogram; logged at debug
+ * level, which the reaction-time benchmark turns on. */
+static void note_applied_op(TrackedUnit *u, const MemCall *c) {
         _cleanup_strv_free_ char **fields = NULL;
         uint64_t now = now_usec(CLOCK_MONOTONIC);
 
-        if (log_get_max_level() < LOG_DEBUG || c->decided_usec == 0)
+        if (c->decided_usec == 0)
+                return;
+        metrics_observe_reaction(u->manager,
+                                 c->op == MEM_OP_KILL ? METRICS_OP_KILL : c->op == MEM_OP_THAW ? METRICS_OP_THAW :
+                                 c->op == MEM_OP_FREEZE ? METRICS_OP_FREEZE : METRICS_OP_MEMORY_HIGH,
+                                 now - (c->woke_usec ?: c->decided_usec));
+        if (log_get_max_level() < LOG_DEBUG)
                 return;
         (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_OP=%s", mem_op_to_string(c->op)));
         (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_TRIGGER=%s", c->woke_usec ? "event" : "timer"));
@@ -284,7 +290,7 @@ static void mem_call_finished(TrackedUnit *u, MemCall *c, const sd_bus_error *e)
                 }
         } else {
                 if (!e)
-                        log_applied_op(u, c);
+                        note_applied_op(u, c);
                 if (c->op == MEM_OP_THAW) {
                         u->thaw_retries = 0;
                         frozen_record_remove(u->manager, u->name);
@@ -505,6 +511,8 @@ static void memory_adjust_oom_scores(TrackedUnit *u, uint64_t now) {
         pid_t pid;
 
         u->oom_adjust_usec = now;
+        if (u->mode == ACTION_MODE_MONITOR)
+                return;
         fd = openat(u->cgroup_fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
         if (fd < 0 || !(f = fdopen(fd, "re"))) {
                 if (fd >= 0)
@@ -608,18 +616,39 @@ static void read_domain(Manager *m, const char *root, const MemDomain *host, Mem
         ret->current = current;
 }
 
-static void log_decision(TrackedUnit *u, const MemDomain *d) {
+static const char *action_message_id(MemAction a) {
+        switch (a) {
+        case MEM_ACTION_THROTTLE:   return MESSAGE_ID_MEMORY_THROTTLED;
+        case MEM_ACTION_RELAX:      return MESSAGE_ID_MEMORY_RELAXED;
+        case MEM_ACTION_FREEZE:     return MESSAGE_ID_UNIT_FROZEN;
+        case MEM_ACTION_THAW:       return MESSAGE_ID_UNIT_THAWED;
+        case MEM_ACTION_KILL:       return MESSAGE_ID_UNIT_KILLED;
+        case MEM_ACTION_OOM_KILLED: return MESSAGE_ID_UNIT_OOM_KILLED;
+        default:                    return NULL;
+        }
+}
+
+/* An action with the inputs it was decided on. In monitor mode it is one the daemon would have
+ * taken (MESSAGE_ID_WOULD_ACT), except the kernel's OOM kills, which happen either way. */
+static void log_decision(TrackedUnit *u, const MemDomain *d, bool carried_out) {
         const MemDecision *dec = &u->mem.decision;
         _cleanup_strv_free_ char **fields = NULL;
         MemcgThrottleStats st;
+        int level;
 
         (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_ACTION=%s", mem_action_to_string(dec->action)));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_MODE=%s", action_mode_to_string(u->mode)));
         (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_STATE=%s", mem_state_to_string(u->mem.state)));
         (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_PROFILE=%s", strna(u->profile)));
         (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_MEMORY_CURRENT=%" PRIu64, u->mem.sample.current));
         if (dec->set_high)
                 (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_MEMORY_HIGH=%" PRIu64,
                                                            dec->high == UINT64_MAX ? profile_high_of(u) : dec->high));
+        if (u->mem.params.high != UINT64_MAX)
+                (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_PROFILE_MEMORY_HIGH=%" PRIu64, u->mem.params.high));
+        /* The burst credit: time above MemoryHigh= used of what MemoryBurstSec= allows. */
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_BURST_USED_USEC=%" PRIu64, u->mem.burst_used_usec));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_BURST_USEC=%" PRIu64, u->mem.params.burst_usec));
         (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_STALL_PERMYRIAD=%" PRIu64, u->mem.stall_permyriad));
         (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_SQUEEZE=%" PRIu64, u->mem.squeeze_bytes));
         (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_DOMAIN_CURRENT=%" PRIu64, d->current));
@@ -631,26 +660,41 @@ static void log_decision(TrackedUnit *u, const MemDomain *d) {
                 (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_KERNEL_THROTTLE_MS=%" PRIu64,
                                                            st.delay_ns / 1000000));
         }
-        log_struct(dec->action == MEM_ACTION_KILL || dec->action == MEM_ACTION_OOM_KILLED ? LOG_WARNING :
-                   dec->action == MEM_ACTION_FREEZE || dec->action == MEM_ACTION_THAW ? LOG_NOTICE : LOG_INFO,
-                   u->name, MESSAGE_ID_MEMORY_ACTION, fields, "%s: %s", mem_action_to_string(dec->action),
-                   dec->reason);
+        level = dec->action == MEM_ACTION_KILL || dec->action == MEM_ACTION_OOM_KILLED ? LOG_WARNING :
+                dec->action == MEM_ACTION_FREEZE || dec->action == MEM_ACTION_THAW ? LOG_NOTICE : LOG_INFO;
+        if (carried_out)
+                log_struct(level, u->name, action_message_id(dec->action), fields, "%s: %s",
+                           mem_action_to_string(dec->action), dec->reason);
+        else
+                log_struct(LOG_INFO, u->name, MESSAGE_ID_WOULD_ACT, fields, "would %s (monitor mode): %s",
+                           mem_action_to_string(dec->action), dec->reason);
 }
 
 static void memory_execute(TrackedUnit *u, const MemDomain *d, uint64_t woke, uint64_t now) {
         const MemDecision *dec = &u->mem.decision;
+        bool monitor = u->mode == ACTION_MODE_MONITOR;
+
+        if (dec->action != MEM_ACTION_NONE) {
+                bool carried_out = !monitor || dec->action == MEM_ACTION_OOM_KILLED;
+
+                u->last_action = dec->action;
+                (void) free_and_replace_str(&u->last_reason, strdup(dec->reason));
+                u->last_action_realtime = now_usec(CLOCK_REALTIME);
+                u->manager->n_actions[dec->action][carried_out ? ACTION_MODE_ENFORCE : ACTION_MODE_MONITOR]++;
+                log_decision(u, d, carried_out);
+                manager_unit_changed(u);
+        }
+        if (monitor) {
+                /* Nothing was done; a unit the policy would have killed lives on and is watched
+                 * from the start again. */
+                if (dec->kill)
+                        mem_unit_restart(&u->mem, now);
+                return;
+        }
 
         if (u->mem_ops == 0 && (dec->kill || dec->thaw || dec->freeze || dec->set_high)) {
                 u->mem_ops_woke_usec = woke;
                 u->mem_ops_decided_usec = now;
-        }
-
-        if (dec->action != MEM_ACTION_NONE) {
-                u->last_action = dec->action;
-                (void) free_and_replace_str(&u->last_reason, strdup(dec->reason));
-                u->last_action_realtime = now_usec(CLOCK_REALTIME);
-                log_decision(u, d);
-                manager_unit_changed(u);
         }
         if (dec->kill)
                 u->mem_ops |= MEM_OP_KILL;
@@ -990,10 +1034,41 @@ static int thaw_async_done(sd_bus_message *reply, void *userdata, sd_bus_error *
         return 0;
 }
 
+void memory_set_mode(TrackedUnit *u, ActionMode mode) {
+        bool undo = false;
+
+        if (u->mode == mode)
+                return;
+        if (mode == ACTION_MODE_MONITOR) {
+                /* Monitor mode leaves units as they would be without the daemon. */
+                if (u->mem.state == MEM_STATE_FROZEN || u->mem_state_call.op == MEM_OP_FREEZE ||
+                    (u->mem_ops & MEM_OP_FREEZE)) {
+                        u->mem_ops &= ~MEM_OP_FREEZE;
+                        u->mem_ops |= MEM_OP_THAW;
+                        undo = true;
+                }
+                if ((u->mem.effective_high != 0 && u->mem.effective_high != UINT64_MAX) || (u->mem_ops & MEM_OP_HIGH)) {
+                        u->pending_high = UINT64_MAX;
+                        u->mem_ops |= MEM_OP_HIGH;
+                        undo = true;
+                }
+        }
+        if (undo)
+                log_unit_notice(u->name, "Monitor mode: undoing what the memory policy did (thawing, putting back "
+                                "MemoryHigh=).");
+        u->mode = mode;
+        mem_unit_restart(&u->mem, now_usec(CLOCK_MONOTONIC));
+        manager_unit_changed(u);
+        memory_dispatch_ops(u);
+        memory_schedule(u->manager, 0);
+}
+
 void memory_unwatch_unit(TrackedUnit *u, bool gone) {
         Manager *m = u->manager;
 
-        if (u->mem.state == MEM_STATE_FROZEN || u->mem_state_call.op == MEM_OP_FREEZE) {
+        /* Monitor mode's FROZEN is the policy's opinion, not the unit's state. */
+        if ((u->mem.state == MEM_STATE_FROZEN && u->mode == ACTION_MODE_ENFORCE) ||
+            u->mem_state_call.op == MEM_OP_FREEZE) {
                 ThawRequest *t = NULL;
 
                 if (gone)
@@ -1042,7 +1117,8 @@ static void shutdown_unit(TrackedUnit *u, void *userdata) {
         _cleanup_(freep) char *rec = frozen_record_path(m, u->name);
         bool recorded = rec && access(rec, F_OK) == 0;
 
-        if (u->mem.state == MEM_STATE_FROZEN || recorded || u->mem_state_call.op == MEM_OP_FREEZE) {
+        if ((u->mem.state == MEM_STATE_FROZEN && u->mode == ACTION_MODE_ENFORCE) || recorded ||
+            u->mem_state_call.op == MEM_OP_FREEZE) {
                 if (thaw_sync(m, u->name) >= 0) {
                         frozen_record_remove(m, u->name);
                         c->thawed++;
@@ -1050,8 +1126,8 @@ static void shutdown_unit(TrackedUnit *u, void *userdata) {
                 } else
                         c->failed++;
         }
-        if (u->managed && u->mem.effective_high != 0 && u->mem.effective_high != UINT64_MAX &&
-            u->mem.state != MEM_STATE_KILLED) {
+        if (u->managed && u->mode == ACTION_MODE_ENFORCE && u->mem.effective_high != 0 &&
+            u->mem.effective_high != UINT64_MAX && u->mem.state != MEM_STATE_KILLED) {
                 _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
                 uint64_t v = profile_high_of(u);
                 int r;

@@ -25,6 +25,10 @@ void memory_config_changed(Manager *m);
 
 /* Starts (or updates, after a reload) watching a managed unit that has profile p. */
 int memory_watch_unit(TrackedUnit *u, const Profile *p);
+/* The unit's profile now says mode (Mode=; before memory_watch_unit()). Leaving enforce mode
+ * undoes what the policy did (thaws, puts back memory.high); either way the policy starts over
+ * from RUNNING, so entering enforce mode acts on what it sees next. */
+void memory_set_mode(TrackedUnit *u, ActionMode mode);
 /* Stops watching: gone (the unit was removed) drops its frozen record; otherwise (no longer
  * managed) a unit the policy froze is thawed. Its policy state starts over. */
 void memory_unwatch_unit(TrackedUnit *u, bool gone);

@@ -236,7 +236,8 @@ static void claim_ancestors(Manager *m, const TrackedUnit *u) {
 }
 
 static void claim_unit(TrackedUnit *u, void *userdata) {
-        if (u->managed && u->profile)
+        /* Monitor mode sets nothing, on the unit or around it. */
+        if (u->managed && u->profile && u->mode == ACTION_MODE_ENFORCE)
                 claim_ancestors(u->manager, u);
 }
 

@@ -264,6 +264,7 @@ void manager_untrack_unit(Manager *m, const char *name) {
                 log_unit_debug(u->name, "Unit removed.");
         if (u->counted_in_startup)
                 manager_query_done(m);
+        metrics_unit_retired(u);
         memory_unwatch_unit(u, true);
         cpu_unit_forget(u);
         if (u->cgroup_id > 0)
@@ -366,6 +367,30 @@ static void log_applied(TrackedUnit *u, const char *verb) {
                    "Profile %s %s (%s): %s", u->profile, verb,
                    u->profile_source == PROFILE_SOURCE_OVERRIDE ? "run-time override" :
                    u->rule ? u->rule : "default profile", isempty(props) ? "no properties" : props);
+}
+
+static void log_would_apply(TrackedUnit *u, const UnitPropertySet *want) {
+        _cleanup_(freep) char *props = unit_property_set_to_string(want), *differ = NULL;
+        _cleanup_strv_free_ char **fields = NULL, **names = NULL;
+
+        /* The ones systemd has at another value: what enforce mode would change. */
+        for (size_t i = 0; i < want->n; i++) {
+                const uint64_t *cur = current_value(&u->current, want->items[i].name);
+
+                if (!cur || *cur != want->items[i].value)
+                        (void) strv_extend(&names, want->items[i].name);
+        }
+        differ = strv_join(names, " ");
+        u->manager->n_would_apply++;
+        (void) strv_consume(&fields, strdup("AGENTCGROUP_ACTION=apply-profile"));
+        (void) strv_consume(&fields, strdup("AGENTCGROUP_MODE=monitor"));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_PROFILE=%s", strna(u->profile)));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_RULE=%s", unit_rule_to_string(u) ?: "(default)"));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_PROPERTIES=%s", strempty(props)));
+        (void) strv_consume(&fields, asprintf_safe("AGENTCGROUP_CHANGED_PROPERTIES=%s", strempty(differ)));
+        log_struct(LOG_INFO, u->name, MESSAGE_ID_WOULD_ACT, fields,
+                   "would apply profile %s (monitor mode): %s; differing now: %s", strna(u->profile),
+                   isempty(props) ? "no properties" : props, strempty(differ));
 }
 
 /* A call PID 1 did not answer in time (busy with a burst of units) is not a failure yet: look
@@ -473,6 +498,19 @@ bool unit_is_running(const TrackedUnit *u) {
                streq_ptr(u->active_state, "reloading");
 }
 
+const char *unit_state_to_string(const TrackedUnit *u) {
+        static const char * const would[_MEM_STATE_MAX] = {
+                [MEM_STATE_THROTTLED] = "would-throttled",
+                [MEM_STATE_FROZEN] = "would-frozen",
+                [MEM_STATE_KILLED] = "would-killed",
+        };
+
+        if (u->mode == ACTION_MODE_MONITOR && u->mem.state >= 0 && u->mem.state < _MEM_STATE_MAX &&
+            would[u->mem.state])
+                return would[u->mem.state];
+        return mem_state_to_string(u->mem.state);
+}
+
 const char *unit_rule_to_string(const TrackedUnit *u) {
         return u->profile_source == PROFILE_SOURCE_OVERRIDE ? RULE_OVERRIDE : u->rule;
 }
@@ -509,7 +547,8 @@ static int classify_and_apply(TrackedUnit *u) {
         const Profile *p;
         UnitPropertySet want;
         UnitFacts facts;
-        bool was_managed = u->managed;
+        bool was_managed = u->managed, had_profile;
+        ActionMode mode;
         int r;
 
         if (!unit_is_running(u)) {
@@ -568,9 +607,18 @@ static int classify_and_apply(TrackedUnit *u) {
                 unit_profile_call_done(u, NULL);
                 return 0;
         }
+        had_profile = u->profile != NULL;
         if (!free_and_replace_str(&u->profile, strdup(p->name)))
                 return log_oom();
 
+        mode = config_profile_mode(c, p);
+        if (mode != u->mode) {
+                if (had_profile)
+                        log_unit_info(u->name, "Now in %s mode (profile %s).", action_mode_to_string(mode), p->name);
+                memory_set_mode(u, mode);
+                u->monitored = (UnitPropertySet) {};
+                bus_unit_send_changed(u);
+        }
         (void) memory_watch_unit(u, p);
         cpu_unit_apply(u, p);
         profile_to_properties(p, m->physical_memory, &want);
@@ -579,6 +627,14 @@ static int classify_and_apply(TrackedUnit *u) {
         for (size_t i = 0; i < want.n; i++)
                 if (streq(want.items[i].name, "MemoryHigh"))
                         want.items[i].value = memory_desired_high(u, want.items[i].value);
+        if (u->mode == ACTION_MODE_MONITOR) {
+                /* What enforce mode would set, logged once per change; nothing is sent. */
+                if (!properties_in_place(u, &want) && !unit_property_set_equal(&u->monitored, &want))
+                        log_would_apply(u, &want);
+                u->monitored = want;
+                unit_profile_call_done(u, NULL);
+                return 0;
+        }
         if (properties_in_place(u, &want)) {
                 bool changed = !unit_property_set_equal(&u->applied, &want) || u->applied_usec == 0;
 

@@ -29,6 +29,13 @@ typedef struct MemCall {
         uint64_t woke_usec, decided_usec; /* of the decision it carries out (mem_ops_*) */
 } MemCall;
 
+/* What a unit's metrics series counts (metrics.c). */
+typedef struct UnitCounts {
+        uint64_t throttled, frozen, thawed, killed, oom_kills;
+        uint64_t frozen_usec;
+        uint64_t sched_cpu_ns;
+} UnitCounts;
+
 struct TrackedUnit {
         Manager *manager;
         char *name;
@@ -57,7 +64,9 @@ struct TrackedUnit {
          * Kept across reloads while the profile exists, never written anywhere. */
         char *profile_override;
         sd_bus_message *profile_call;   /* Set/ClearUnitProfile() answered once the profile is in place */
+        ActionMode mode;        /* of its profile (config_profile_mode()); enforce until it has one */
         UnitPropertySet applied;
+        UnitPropertySet monitored; /* monitor mode: the properties last logged as "would set" */
         uint64_t applied_usec;  /* CLOCK_MONOTONIC of the last successful apply, 0 if never */
         unsigned n_apply_failures;
 
@@ -90,6 +99,8 @@ struct TrackedUnit {
         bool reclaiming;                /* a memory.reclaim write is running in the worker */
         bool high_after_reclaim;        /* memory.high held at current use until it is done */
         uint64_t oom_adjust_usec;       /* last oom_score_adj pass over its processes */
+        UnitCounts retired;             /* of units summed into its series that are gone (metrics.c) */
+        size_t metrics_series;          /* scratch of metrics_write() */
         sd_event_source *end_timer;     /* EndSession()/EndToolCall(): the grace period (dbus-session.c) */
         bool end_sent;                  /* its grace period is over, SIGKILL and StopUnit() sent */
 };
@@ -121,6 +132,10 @@ bool unit_is_running(const TrackedUnit *u);
 /* The name of uid for the match rules, when some rule matches on users; NULL otherwise (also
  * when uid has no name). */
 char *unit_user_name(const Config *c, uid_t uid);
+
+/* The memory state as the bus shows it: the policy's state; in monitor mode, one other than
+ * running reads "would-throttled", "would-frozen" or "would-killed" (the unit is not). */
+const char *unit_state_to_string(const TrackedUnit *u);
 
 /* Whether a unit name is of a type agentcgroupd looks at at all. */
 bool unit_name_is_interesting(const char *name);

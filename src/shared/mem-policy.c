@@ -570,6 +570,19 @@ uint64_t mem_policy_next_check(MemUnit **units, size_t n, const MemDomain *d, co
         return MAX(delay, s->evaluate_usec);
 }
 
+void mem_unit_restart(MemUnit *u, uint64_t now) {
+        if (u->state == MEM_STATE_FROZEN && now > u->frozen_since)
+                u->frozen_total_usec += now - u->frozen_since;
+        u->state = MEM_STATE_RUNNING;
+        u->burst_used_usec = 0;
+        u->effective_high = 0;
+        u->squeeze_since = u->urgent_since = u->urgent_last_usec = u->calm_since = 0;
+        u->frozen_since = 0;
+        u->squeeze_bytes = 0;
+        u->cause[0] = '\0';
+        u->decision = (MemDecision) {};
+}
+
 bool mem_unit_action_failed(MemUnit *u, MemAction a, uint64_t now) {
         if (a == MEM_ACTION_FREEZE && u->state == MEM_STATE_FROZEN) {
                 u->state = MEM_STATE_THROTTLED;

@@ -157,6 +157,12 @@ bool mem_policy_evaluate(MemUnit **units, size_t n, const MemDomain *domain, con
  * at least settings->evaluate_usec; USEC_UNSET when nothing wants headroom. */
 uint64_t mem_policy_next_check(MemUnit **units, size_t n, const MemDomain *domain, const MemSettings *settings);
 
+/* Forgets the escalation (state, burst, squeeze, freeze timers, memory.high in force) but not the
+ * samples, the stall window or the counters: the policy starts over from RUNNING on what it sees
+ * next. For a change of Mode= (monitor mode carried nothing out, so there is nothing to build on;
+ * enforce mode's actions are undone when leaving it), and after a kill monitor mode only logged. */
+void mem_unit_restart(MemUnit *u, uint64_t now);
+
 /* Undoes the state change of an action that could not be carried out (a failed FreezeUnit
  * leaves the unit THROTTLED). Returns true when the state changed. */
 bool mem_unit_action_failed(MemUnit *u, MemAction a, uint64_t now);

@@ -340,6 +340,9 @@ TEST(usage_errors) {
                 { { "clear-profile" },                      "'clear-profile' needs a unit" },
                 { { "clear-profile", "a", "b" },            "'clear-profile' takes one unit, got 'b' too" },
                 { { "clear-profile", "-s", "KILL", "a" },   "--signal does not apply to 'clear-profile'" },
+                { { "metrics", "x" },                       "'metrics' takes no arguments" },
+                { { "metrics", "--json" },                  "--json does not apply to 'metrics'" },
+                { { "metrics", "--root=/" },                "--root does not apply to 'metrics'" },
                 { { "run" },                                "'run' needs a command." },
                 { { "run", "--session=a/b", "true" },       "--session=a/b: the name contains '/'." },
                 { { "run", "--tool", "x y", "true" },       "--tool=x y: the name contains a character other than" },
@@ -775,6 +778,17 @@ static int fake_profile_action(sd_bus_message *m, void *userdata, sd_bus_error *
         return sd_bus_reply_method_return(m, NULL);
 }
 
+/* Text with the characters a careless printf would trip on. */
+#define FAKE_METRICS "# HELP agentcgroup_config_errors Errors.\n# TYPE agentcgroup_config_errors gauge\n" \
+        "agentcgroup_config_errors 0\nagentcgroup_unit_info{unit=\"a%sb\\\\.scope\"} 1\n"
+
+static int fake_get_metrics(sd_bus_message *m, void *userdata, sd_bus_error *e) {
+        if (*(FakeReload *) userdata == OLD_API)
+                return sd_bus_error_set(e, SD_BUS_ERROR_UNKNOWN_METHOD,
+                                        "Unknown method GetMetrics or interface org.agentcgroup1.Manager.");
+        return sd_bus_reply_method_return(m, "s", FAKE_METRICS);
+}
+
 static const sd_bus_vtable fake_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", fake_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -789,6 +803,7 @@ static const sd_bus_vtable fake_vtable[] = {
         SD_BUS_METHOD("KillUnit", "si", "", fake_unit_action, 0),
         SD_BUS_METHOD("SetUnitProfile", "ss", "", fake_profile_action, 0),
         SD_BUS_METHOD("ClearUnitProfile", "s", "", fake_profile_action, 0),
+        SD_BUS_METHOD("GetMetrics", "", "s", fake_get_metrics, 0),
         SD_BUS_VTABLE_END
 };
 
@@ -1041,6 +1056,12 @@ TEST(bus_list_status_reload) {
         ASSERT_TEXT_EQ(r.out, "Configuration reloaded.\n");
         ASSERT_TEXT_EQ(r.err, "");
         run_done(&r);
+        /* metrics: the daemon's text, byte for byte. */
+        r = run("metrics", NULL);
+        ASSERT_TEXT_EQ(r.err, "");
+        ASSERT_TEXT_EQ(r.out, FAKE_METRICS);
+        ASSERT_EQ(r.status, 0);
+        run_done(&r);
         fake_daemon_stop(fake);
 
         fake = fake_daemon_start(RELOAD_REJECT);
@@ -1208,6 +1229,12 @@ TEST(bus_old_daemon) {
         ASSERT_STREQ(member(a, 2, "profile"), "tool-burst");
         ASSERT_NULL(member(a, 2, "state"));
         ASSERT_NULL(member(a, 2, "memory_current"));
+        run_done(&r);
+
+        r = run("metrics", NULL);
+        ASSERT_NOT_NULL(strstr(r.err, "GetMetrics"));
+        ASSERT_TEXT_EQ(r.out, "");
+        ASSERT_EQ(r.status, 1);
         run_done(&r);
 
         r = run("show", "tool-42.scope", NULL);

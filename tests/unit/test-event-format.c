@@ -85,6 +85,15 @@ TEST(kinds_and_message_ids) {
                 { "memory-action",   MESSAGE_ID_MEMORY_ACTION },
                 { "memory-leftover", MESSAGE_ID_MEMORY_LEFTOVER },
                 { "memory-applied",  MESSAGE_ID_MEMORY_APPLIED },
+                { "throttled",       MESSAGE_ID_MEMORY_THROTTLED },
+                { "relaxed",         MESSAGE_ID_MEMORY_RELAXED },
+                { "frozen",          MESSAGE_ID_UNIT_FROZEN },
+                { "thawed",          MESSAGE_ID_UNIT_THAWED },
+                { "killed",          MESSAGE_ID_UNIT_KILLED },
+                { "oom-killed",      MESSAGE_ID_UNIT_OOM_KILLED },
+                { "would-act",       MESSAGE_ID_WOULD_ACT },
+                { "scheduler-attached", MESSAGE_ID_SCHEDULER_ATTACHED },
+                { "scheduler-ejected",  MESSAGE_ID_SCHEDULER_EJECTED },
         };
 
         ASSERT_EQ(_EVENT_KIND_MAX, ELEMENTSOF(expected));

@@ -2,6 +2,7 @@
 #include <json-c/json.h>
 
 #include "manager-format.h"
+#include "terminal-util.h"
 #include "strv.h"
 #include "tests.h"
 #include "test-json.h"
@@ -118,8 +119,8 @@ TEST(status_and_errors) {
 }
 
 TEST(status_scheduler) {
-        const ManagerStatus on = { "0.2.0", 1, 0, "enabled", "full", "", 0 };
-        const ManagerStatus down = { "0.2.0", 1, 0, "failed", "off", "stall watchdog (kind 1026, code 0)", 2 };
+        const ManagerStatus on = { "0.2.0", 1, 0, NULL, "enabled", "full", "", 0 };
+        const ManagerStatus down = { "0.2.0", 1, 0, NULL, "failed", "off", "stall watchdog (kind 1026, code 0)", 2 };
         _cleanup_(json_object_putp) json_object *o = NULL, *parsed = NULL;
         _cleanup_(freep) char *a = NULL, *b = NULL;
         size_t size = 0;
@@ -143,6 +144,35 @@ TEST(status_scheduler) {
         ASSERT_STREQ(get_str(sched, "reason"), "stall watchdog (kind 1026, code 0)");
         ASSERT_TRUE(json_object_object_get_ex(sched, "restarts", &v));
         ASSERT_EQ(json_object_get_int(v), 2);
+}
+
+TEST(status_mode) {
+        const ManagerStatus monitor = { "0.3.0", 4, 0, "monitor", "off", "off", "Mode=monitor and Scheduler=auto", 0 };
+        const ManagerStatus enforce = { "0.3.0", 4, 0, "enforce", NULL, NULL, NULL, 0 };
+        _cleanup_(json_object_putp) json_object *o = NULL, *parsed = NULL;
+        _cleanup_(freep) char *a = NULL, *b = NULL, *c = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        f = open_memstream(&a, &size);
+        ASSERT_OK(manager_status_print(&monitor, f, false));
+        fclose(f);
+        ASSERT_STREQ(a, "Version: 0.3.0\nManagedUnits: 4\nConfigErrors: 0\n"
+                        "Mode: monitor (decisions are logged, not carried out)\n"
+                        "Scheduler: off: Mode=monitor and Scheduler=auto\n");
+        f = open_memstream(&b, &size);
+        ASSERT_OK(manager_status_print(&enforce, f, false));
+        fclose(f);
+        ASSERT_STREQ(b, "Version: 0.3.0\nManagedUnits: 4\nConfigErrors: 0\nMode: enforce\n");
+        /* Monitor mode stands out in colour. */
+        f = open_memstream(&c, &size);
+        ASSERT_OK(manager_status_print(&monitor, f, true));
+        fclose(f);
+        ASSERT_NOT_NULL(strstr(c, "Mode: " ANSI_HIGHLIGHT_YELLOW "monitor" ANSI_NORMAL));
+
+        ASSERT_OK(manager_status_to_json(&monitor, &o));
+        parsed = print_and_parse(o, JSON_FORMAT_SHORT);
+        ASSERT_STREQ(get_str(parsed, "mode"), "monitor");
 }
 
 /* A profile set at run time: the daemon reports the rule as "(override)"; the table shows it

@@ -609,6 +609,47 @@ TEST(failed_freeze_is_undone) {
         ASSERT_FALSE(lo.decision.freeze);
 }
 
+/* A change of Mode= starts the escalation over: from RUNNING, memory.high the profile's, the
+ * frozen time counted, the counters kept. With the shortage still there, the ladder climbs
+ * again from the first step (entering enforce mode acts on what it sees). */
+TEST(restart_after_mode_change) {
+        MemUnit hi, lo;
+        MemUnit *units[] = { &hi, &lo };
+        MemDomain d = { .limit = 2000 * MiB, .available = UINT64_MAX };
+        uint64_t now = 1 * SEC, frozen_at;
+
+        unit_init(&hi, "hi.scope", PROFILE_CLASS_INTERACTIVE, 1200 * MiB);
+        unit_init(&lo, "lo.scope", PROFILE_CLASS_BACKGROUND, 780 * MiB);
+        lo.params.kill = false;
+        step(units, 2, &d, &now, 100 * MS);
+        while (lo.state != MEM_STATE_FROZEN) {
+                stall(&hi, 100 * MS, 3000);
+                step(units, 2, &d, &now, 100 * MS);
+        }
+        frozen_at = now;
+        ASSERT_TRUE(lo.effective_high != 0 && lo.effective_high != UINT64_MAX);
+        ASSERT_EQ(lo.n_throttled, 1);
+        ASSERT_EQ(lo.n_frozen, 1);
+
+        now += 300 * MS;
+        mem_unit_restart(&lo, now);
+        ASSERT_EQ(lo.state, MEM_STATE_RUNNING);
+        ASSERT_U64_EQ(lo.effective_high, 0);
+        ASSERT_U64_EQ(lo.frozen_since, 0);
+        ASSERT_U64_EQ(lo.frozen_total_usec, now - frozen_at);
+        ASSERT_EQ(lo.decision.action, MEM_ACTION_NONE);
+        ASSERT_EQ(lo.n_frozen, 1);
+        ASSERT_EQ(lo.n_thawed, 0);
+
+        /* HIGH still stalls: throttled again at the next look, a second episode. */
+        stall(&hi, 100 * MS, 3000);
+        step(units, 2, &d, &now, 100 * MS);
+        ASSERT_EQ(lo.state, MEM_STATE_THROTTLED);
+        ASSERT_EQ(lo.decision.action, MEM_ACTION_THROTTLE);
+        ASSERT_TRUE(lo.decision.set_high);
+        ASSERT_EQ(lo.n_throttled, 2);
+}
+
 TEST(state_names) {
         for (int i = 0; i < _MEM_STATE_MAX; i++)
                 ASSERT_EQ(mem_state_from_string(mem_state_to_string(i)), i);

@@ -22,7 +22,7 @@ keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 # daemon links. debootstrap --include resolves their dependencies (without Recommends).
 rootfs_pkgs=(systemd systemd-sysv dbus
              stress-ng rt-tests procps jq util-linux kmod iproute2 psmisc python3-minimal
-             bsdextrautils man-db groff-base less tmux
+             bsdextrautils man-db groff-base less tmux python3-prometheus-client
              libsystemd0 libinih1 libjson-c5)
 # From bookworm-backports: libbpf 1.1 (bookworm) cannot load struct_ops schedulers, 1.4 can.
 # bpftool lets cases inspect attached BPF programs and struct_ops.

@@ -11,7 +11,10 @@
 APPLIED=a077f611f99e4204b90a0f254f483a16
 ALL_IDS=(a077f611f99e4204b90a0f254f483a16 74790339dc814f118bd72472ed8fb6d9 f41434c0673f4a5b898818726eaf0c2d
          2f7e188466d54d9a9b94e77129de5a5d 837de19825074e7d84c2875996b0378c 5c8e3db3390e46829501c4f08b6c5698
-         bef6ef34148446708275b97a95a8d54e fa7c081282ba42e69b8e9bd9181c9de7)
+         bef6ef34148446708275b97a95a8d54e fa7c081282ba42e69b8e9bd9181c9de7 271b1a5b45614a64a53b37d4f78576ac
+         92f6ebc962b64a74bc4f4360bcf98c5d abe16c0aebee407493ec91e542b3452f 11cf1b0eff1542b5b254d7e3b8a8048b
+         4901effcb0a142169b7799df285603d8 ae0c5136f8cf480283be435e6fcac53e eb63bc5e3a5f4995a93f5fde50ce9589
+         38a7389855d840c0bbf07736509456fa e67ba8d7797d4339b9cf65ce6d67d83c)
 TIME_RE='[A-Z][a-z][a-z] [0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]'
 
 # has_event UNIT KIND TEXT: agentcgroupctl events shows a line of UNIT's KIND containing TEXT.
@@ -50,7 +53,7 @@ grep -q "^$TIME_RE agent-ev.slice profile-applied: Profile session applied (sess
 grep -q "^$TIME_RE - config-loaded: Loaded configuration: [0-9]* file(s), " <<<"$text" ||
     fail "events since the start lacks the config-loaded line"
 # Every line is an event of a known kind, in journalctl's short time format.
-bad=$(grep -v "^$TIME_RE [^ ]* \(profile-applied\|apply-failed\|config-error\|config-loaded\|adopted\|memory-action\|memory-leftover\|memory-applied\): " <<<"$text") &&
+bad=$(grep -v "^$TIME_RE [^ ]* \(profile-applied\|apply-failed\|config-error\|config-loaded\|adopted\|memory-action\|memory-leftover\|memory-applied\|throttled\|relaxed\|frozen\|thawed\|killed\|oom-killed\|would-act\|scheduler-attached\|scheduler-ejected\): " <<<"$text") &&
     fail "lines not of the form TIME UNIT KIND: MESSAGE: $bad"
 # The default is the last 50 events.
 (( $(agentcgroupctl events --no-pager | wc -l) <= 50 )) || fail "more than 50 lines without --lines"

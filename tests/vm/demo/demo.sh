@@ -29,6 +29,7 @@ dropin_write 50-demo.conf $'[Profile:background]\nMemoryHigh=150M\nMemoryMax=400
 cat "$DROPIN_DIR/50-demo.conf"
 
 step "Start agentcgroupd (Type=notify: systemctl returns once existing units are adopted)"
+demo_t0=$(date +%s)
 daemon_start
 systemctl status agentcgroupd.service --no-pager -n 0 | sed -n '1,6p'
 
@@ -78,8 +79,11 @@ while (( SECONDS < end )); do
 done
 wait "$burst_pid" && echo "runtime-burst.scope finished its burst (exit 0)"
 echo
-echo "\$ journalctl MESSAGE_ID=5c8e3db3390e46829501c4f08b6c5698   # the daemon's memory actions and why"
-journal_since MESSAGE_ID=5c8e3db3390e46829501c4f08b6c5698 | head -n 12
+echo "\$ agentcgroupctl events noisy.scope   # the daemon's memory actions and why"
+agentcgroupctl events --no-pager --since="@$demo_t0" noisy.scope | grep -v profile-applied | head -n 12
+echo
+echo "\$ journalctl MESSAGE_ID=abe16c0aebee407493ec91e542b3452f   # every freeze (one MESSAGE_ID per kind of action)"
+journal_since MESSAGE_ID=abe16c0aebee407493ec91e542b3452f | head -n 4
 echo
 echo "\$ agentcgroupctl show noisy.scope -p State,LastAction,ThrottleCount,FreezeCount,ThawCount,FrozenUSec"
 agentcgroupctl show noisy.scope -p State,LastAction,ThrottleCount,FreezeCount,ThawCount,FrozenUSec
