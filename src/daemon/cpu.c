@@ -40,7 +40,7 @@ void cpu_unit_pressure(TrackedUnit *u, uint64_t stall_permyriad, uint64_t valid_
         uint32_t permille = (uint32_t) MIN(stall_permyriad / 10, 1000);
 
         if (sched_bpf_state(u->manager->sched) != SCHED_STATE_ENABLED || u->cgroup_id == 0 || !u->managed ||
-            !u->profile)
+            !u->profile || u->mode == ACTION_MODE_MONITOR)
                 return;
         /* Nothing to say, and nothing said before that could still count. */
         if (permille == 0 && u->sched_pressure_permille == 0)
@@ -59,7 +59,8 @@ void cpu_unit_apply(TrackedUnit *u, const Profile *p) {
 
         if (sched_bpf_state(s) != SCHED_STATE_ENABLED || u->cgroup_id == 0)
                 return;
-        if (!p || !u->managed) {
+        /* Monitor mode: scheduled like any unmanaged cgroup, in partial mode not switched. */
+        if (!p || !u->managed || u->mode == ACTION_MODE_MONITOR) {
                 cpu_unit_forget(u);
                 return;
         }

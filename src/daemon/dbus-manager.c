@@ -193,7 +193,8 @@ static void append_unit_state(TrackedUnit *u, void *userdata) {
         c->error = sd_bus_message_append(c->reply, "(sssttsd)", u->name, strempty(unit_state_to_string(u)),
                                          strempty(mem_action_to_string(u->last_action)),
                                          u->mem.sample.valid ? u->mem.sample.current : UINT64_MAX,
-                                         u->mem.effective_high == 0 ? UINT64_MAX : u->mem.effective_high,
+                                         u->mem.effective_high == 0 || u->mode == ACTION_MODE_MONITOR ?
+                                         UINT64_MAX : u->mem.effective_high,
                                          strempty(u->last_reason), (double) u->mem.stall_permyriad / 100.0);
 }
 

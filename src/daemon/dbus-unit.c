@@ -139,8 +139,10 @@ static int property_get_effective_memory_high(sd_bus *bus, const char *path, con
                                               sd_bus_error *error) {
         TrackedUnit *u = userdata;
 
-        /* The policy's 0 and UINT64_MAX both mean "the profile's own value": one value for clients. */
-        return sd_bus_message_append(reply, "t", u->mem.effective_high == 0 ? UINT64_MAX : u->mem.effective_high);
+        /* The policy's 0 and UINT64_MAX both mean "the profile's own value": one value for clients.
+         * Monitor mode puts nothing in force. */
+        return sd_bus_message_append(reply, "t", u->mem.effective_high == 0 || u->mode == ACTION_MODE_MONITOR ?
+                                                 UINT64_MAX : u->mem.effective_high);
 }
 
 static int property_get_stall_percent(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -249,7 +251,7 @@ void bus_unit_send_state_changed(TrackedUnit *u) {
                 return (void) log_oom();
         r = sd_bus_emit_signal(u->manager->bus, AGENTCGROUP_BUS_PATH, AGENTCGROUP_MANAGER_INTERFACE,
                                "UnitStateChanged", "sosss", u->name, path,
-                               strempty(mem_state_to_string(u->mem.state)),
+                               strempty(unit_state_to_string(u)),
                                strempty(mem_action_to_string(u->last_action)), strempty(u->last_reason));
         if (r < 0)
                 log_unit_debug_errno(u->name, r, "Failed to send UnitStateChanged: %m");

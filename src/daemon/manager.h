@@ -68,6 +68,7 @@ typedef struct Manager {
         DomainWatch **domains;          /* watches on the managed slices units count against (memory.c) */
         size_t n_domains;
         sd_event_source *metrics_timer; /* writes MetricsFile= (metrics.c) */
+        char *metrics_written;          /* the MetricsFile= last written, removed when it changes or at exit */
         int metrics_error;              /* of the last write, to log a failure once, not every time */
         PromHistogram reaction[_METRICS_OP_MAX]; /* kernel event (or decision) to PID 1's answer */
         PendingStart *pending_starts;   /* StartSession()/StartToolCall() awaiting their start job (dbus-session.c) */

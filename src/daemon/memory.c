@@ -1040,7 +1040,11 @@ void memory_set_mode(TrackedUnit *u, ActionMode mode) {
         if (u->mode == mode)
                 return;
         if (mode == ACTION_MODE_MONITOR) {
-                /* Monitor mode leaves units as they would be without the daemon. */
+                /* Monitor mode leaves units as they would be without the daemon: nothing queued
+                 * goes out (a kill would swallow the undo, memory_dispatch_ops()). */
+                if (u->mem_ops & MEM_OP_KILL)
+                        undo = true;
+                u->mem_ops &= ~MEM_OP_KILL;
                 if (u->mem.state == MEM_STATE_FROZEN || u->mem_state_call.op == MEM_OP_FREEZE ||
                     (u->mem_ops & MEM_OP_FREEZE)) {
                         u->mem_ops &= ~MEM_OP_FREEZE;

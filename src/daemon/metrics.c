@@ -41,8 +41,16 @@ int metrics_setup(Manager *m) {
         return 0;
 }
 
+/* Stale numbers are worse than none: node_exporter would go on exporting them. */
+static void remove_written(Manager *m) {
+        if (m->metrics_written && unlink(m->metrics_written) < 0 && errno != ENOENT)
+                log_warning_errno(negative_errno(), "Failed to remove the metrics file %s: %m", m->metrics_written);
+        m->metrics_written = mfree(m->metrics_written);
+}
+
 void metrics_free(Manager *m) {
         m->metrics_timer = sd_event_source_disable_unref(m->metrics_timer);
+        remove_written(m);
 }
 
 void metrics_observe_reaction(Manager *m, MetricsOp op, uint64_t usec) {
@@ -73,19 +81,22 @@ static TrackedUnit *series_owner(Manager *m, TrackedUnit *u) {
         return top;
 }
 
+/* The unit's counts, never lower than reported before: the policy takes back the count of an
+ * action PID 1 refused, and forgets everything when the unit loses its profile, but a
+ * Prometheus counter must not go down. */
 static void counts_of(TrackedUnit *u, UnitCounts *ret) {
         SchedStats st = {};
+        UnitCounts *hw = &u->counted;
 
-        *ret = (UnitCounts) {
-                .throttled = u->mem.n_throttled,
-                .frozen = u->mem.n_frozen,
-                .thawed = u->mem.n_thawed,
-                .killed = u->mem.n_killed,
-                .oom_kills = u->mem.n_oom_kills,
-                .frozen_usec = u->mem.frozen_total_usec,
-        };
         if (u->cgroup_id > 0 && sched_bpf_read_stats(u->manager->sched, u->cgroup_id, &st) >= 0)
-                ret->sched_cpu_ns = st.cpu_ns;
+                hw->sched_cpu_ns = MAX(hw->sched_cpu_ns, st.cpu_ns);
+        hw->throttled = MAX(hw->throttled, u->mem.n_throttled);
+        hw->frozen = MAX(hw->frozen, u->mem.n_frozen);
+        hw->thawed = MAX(hw->thawed, u->mem.n_thawed);
+        hw->killed = MAX(hw->killed, u->mem.n_killed);
+        hw->oom_kills = MAX(hw->oom_kills, u->mem.n_oom_kills);
+        hw->frozen_usec = MAX(hw->frozen_usec, u->mem.frozen_total_usec);
+        *ret = *hw;
 }
 
 static void counts_add(UnitCounts *a, const UnitCounts *b) {
@@ -99,17 +110,16 @@ static void counts_add(UnitCounts *a, const UnitCounts *b) {
 }
 
 void metrics_unit_retired(TrackedUnit *u) {
-        TrackedUnit *owner;
+        TrackedUnit *owner = series_owner(u->manager, u);
         UnitCounts c;
 
-        if (!u->managed)
-                return;
-        owner = series_owner(u->manager, u);
-        if (owner == u)
-                return; /* its series goes with it */
-        counts_of(u, &c);
-        counts_add(&c, &u->retired);
-        counts_add(&owner->retired, &c);
+        if (owner != u) { /* else its series goes with it */
+                counts_of(u, &c);
+                counts_add(&c, &u->retired);
+                counts_add(&owner->retired, &c);
+        }
+        /* Should it come back, it starts a new series or joins one afresh. */
+        u->counted = u->retired = (UnitCounts) {};
 }
 
 typedef struct Series {
@@ -313,7 +323,7 @@ static int write_units(FILE *f, const Collect *c) {
         for (size_t i = 0; i < c->n_series; i++) {
                 const TrackedUnit *u = c->series[i].owner;
 
-                if (u->mem.effective_high != 0 && u->mem.effective_high != UINT64_MAX)
+                if (u->mem.effective_high != 0 && u->mem.effective_high != UINT64_MAX && u->mode == ACTION_MODE_ENFORCE)
                         r = r ?: prom_sample_u64(f, "agentcgroup_unit_memory_high_bytes", LABELS("unit", u->name),
                                                  u->mem.effective_high);
         }
@@ -426,6 +436,8 @@ static int on_metrics_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         if (!path)
                 return 0;
         r = write_file(m, path);
+        if (r >= 0 && !streq_ptr(m->metrics_written, path))
+                (void) free_and_replace_str(&m->metrics_written, strdup(path));
         if (r < 0 && r != m->metrics_error)
                 log_warning_errno(r, "Failed to write the metrics to %s: %m (logged once until it changes)", path);
         else if (r >= 0 && m->metrics_error < 0)
@@ -440,6 +452,8 @@ void metrics_config_changed(Manager *m) {
         const char *path = m->config ? m->config->metrics_file : NULL;
         int r;
 
+        if (!streq_ptr(m->metrics_written, path))
+                remove_written(m);
         if (!path) {
                 m->metrics_timer = sd_event_source_disable_unref(m->metrics_timer);
                 return;

@@ -32,6 +32,6 @@ void metrics_config_changed(Manager *m);
 int metrics_write(Manager *m, FILE *f);
 /* PID 1 confirmed an action usec after the kernel event (or decision) that led to it. */
 void metrics_observe_reaction(Manager *m, MetricsOp op, uint64_t usec);
-/* u is about to go: its counts stay in the series it is summed into, so that series' counters
- * never go down. */
+/* u is about to go, or to leave the managed slices: its counts stay in the series it is summed
+ * into, so that series' counters never go down. */
 void metrics_unit_retired(TrackedUnit *u);

@@ -264,7 +264,8 @@ void manager_untrack_unit(Manager *m, const char *name) {
                 log_unit_debug(u->name, "Unit removed.");
         if (u->counted_in_startup)
                 manager_query_done(m);
-        metrics_unit_retired(u);
+        if (u->managed)
+                metrics_unit_retired(u);
         memory_unwatch_unit(u, true);
         cpu_unit_forget(u);
         if (u->cgroup_id > 0)
@@ -572,6 +573,8 @@ static int classify_and_apply(TrackedUnit *u) {
                 .user = user,
         };
         u->managed = config_unit_is_managed(c, &facts);
+        if (!u->managed && was_managed)
+                metrics_unit_retired(u);
         if (!u->managed) {
                 if (was_managed)
                         log_unit_info(u->name, "No longer below a managed slice; leaving it alone.");
@@ -611,6 +614,8 @@ static int classify_and_apply(TrackedUnit *u) {
         if (!free_and_replace_str(&u->profile, strdup(p->name)))
                 return log_oom();
 
+        /* The new profile's parameters first: leaving enforce mode puts its memory.high back. */
+        (void) memory_watch_unit(u, p);
         mode = config_profile_mode(c, p);
         if (mode != u->mode) {
                 if (had_profile)
@@ -619,13 +624,12 @@ static int classify_and_apply(TrackedUnit *u) {
                 u->monitored = (UnitPropertySet) {};
                 bus_unit_send_changed(u);
         }
-        (void) memory_watch_unit(u, p);
         cpu_unit_apply(u, p);
         profile_to_properties(p, m->physical_memory, &want);
         profile_add_class_defaults(p, m->physical_memory, u->type == UNIT_TYPE_SLICE, &want);
         /* memory.high is the dynamic layer's to move: ask for what it has in force. */
         for (size_t i = 0; i < want.n; i++)
-                if (streq(want.items[i].name, "MemoryHigh"))
+                if (streq(want.items[i].name, "MemoryHigh") && u->mode == ACTION_MODE_ENFORCE)
                         want.items[i].value = memory_desired_high(u, want.items[i].value);
         if (u->mode == ACTION_MODE_MONITOR) {
                 /* What enforce mode would set, logged once per change; nothing is sent. */

@@ -99,6 +99,7 @@ struct TrackedUnit {
         bool reclaiming;                /* a memory.reclaim write is running in the worker */
         bool high_after_reclaim;        /* memory.high held at current use until it is done */
         uint64_t oom_adjust_usec;       /* last oom_score_adj pass over its processes */
+        UnitCounts counted;             /* its own counts as the metrics last reported them (metrics.c) */
         UnitCounts retired;             /* of units summed into its series that are gone (metrics.c) */
         size_t metrics_series;          /* scratch of metrics_write() */
         sd_event_source *end_timer;     /* EndSession()/EndToolCall(): the grace period (dbus-session.c) */

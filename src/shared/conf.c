@@ -130,6 +130,7 @@ int config_new(Config **ret) {
         r = strv_extend(&c->managed_slices, "agent.slice");
         if (r < 0)
                 return r;
+        c->managed_slices_default = true;
         *ret = TAKE_PTR(c);
         return 0;
 }
@@ -342,8 +343,8 @@ static int config_parse_metrics_file(Config *c, const char *key, const char *val
 static int config_parse_metrics_interval(Config *c, const char *key, const char *value, void *data) {
         uint64_t *usec = data, v;
 
-        if (parse_duration(value, &v) < 0 || v < METRICS_INTERVAL_MIN_USEC)
-                return parse_error(c, "%s=%s: expected a duration of at least 1s, such as 15s or 1min", key, value);
+        if (parse_duration(value, &v) < 0 || v < METRICS_INTERVAL_MIN_USEC || v > METRICS_INTERVAL_MAX_USEC)
+                return parse_error(c, "%s=%s: expected a duration from 1s to 1h, such as 15s or 1min", key, value);
         *usec = v;
         return 0;
 }
@@ -482,6 +483,16 @@ static int config_parse_unit_globs(Config *c, const char *key, const char *value
         return config_parse_list(c, key, value, data, true, check_unit_glob);
 }
 
+/* The built-in default is what applies when nothing is said: the first assignment replaces it,
+ * as "Default: agent.slice" reads, instead of managing agent.slice as well. */
+static int config_parse_managed_slices(Config *c, const char *key, const char *value, void *data) {
+        if (c->managed_slices_default) {
+                c->managed_slices = strv_free(c->managed_slices);
+                c->managed_slices_default = false;
+        }
+        return config_parse_unit_globs(c, key, value, data);
+}
+
 static int config_parse_description_glob(Config *c, const char *key, const char *value, void *data) {
         return config_parse_list(c, key, value, data, false, check_glob);
 }
@@ -537,7 +548,7 @@ typedef struct ConfigItem {
 } ConfigItem;
 
 static const ConfigItem manager_items[] = {
-        { "ManagedSlices",  config_parse_unit_globs,       offsetof(Config, managed_slices) },
+        { "ManagedSlices",  config_parse_managed_slices,   offsetof(Config, managed_slices) },
         { "LogLevel",       config_parse_log_level,        offsetof(Config, log_level) },
         { "DefaultProfile", config_parse_default_profile,  SIZE_MAX },
         { "PressureThreshold", config_parse_percent_key,   offsetof(Config, pressure_threshold) },

@@ -109,6 +109,7 @@ typedef struct ConfigError {
 typedef struct Config {
         /* [Manager] */
         char **managed_slices;  /* globs: units strictly below a matching slice are managed */
+        bool managed_slices_default; /* still the built-in agent.slice, which an assignment replaces */
         int log_level;          /* -1: not set */
         char *default_profile;  /* for managed units no rule matches; NULL: leave them alone */
         char *default_profile_file;
@@ -164,6 +165,7 @@ ActionMode config_profile_mode(const Config *c, const Profile *p);
 /* MetricsIntervalSec= with its default filled in. */
 #define METRICS_INTERVAL_DEFAULT_USEC (15 * USEC_PER_SEC)
 #define METRICS_INTERVAL_MIN_USEC (1 * USEC_PER_SEC)
+#define METRICS_INTERVAL_MAX_USEC (3600 * USEC_PER_SEC)
 bool profile_name_is_valid(const char *name);
 /* A user or group name as useradd/groupadd take it (1-32 characters from A-Z a-z 0-9 . _ -, not
  * starting with '-'), or a numeric ID. */

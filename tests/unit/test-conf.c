@@ -431,16 +431,41 @@ TEST(metrics_settings) {
                    "MetricsFile=/run/x/\n"
                    "MetricsIntervalSec=500ms\n"
                    "MetricsIntervalSec=often\n"
+                   "MetricsIntervalSec=infinity\n"
                    "MetricsPerToolCall=maybe\n");
         ASSERT_OK(config_finalize(bad));
-        ASSERT_EQ(bad->n_errors, 8);
+        ASSERT_EQ(bad->n_errors, 9);
         ASSERT_HAS_ERROR(bad, "x.conf", 2, "MetricsFile=relative.prom: expected an absolute, normalized file path");
         ASSERT_HAS_ERROR(bad, "x.conf", 3, "expected an absolute, normalized file path");
         ASSERT_HAS_ERROR(bad, "x.conf", 4, "expected an absolute, normalized file path");
         ASSERT_HAS_ERROR(bad, "x.conf", 5, "MetricsFile=/a/b.txt: the file name must end in .prom");
         ASSERT_HAS_ERROR(bad, "x.conf", 6, "expected an absolute, normalized file path");
-        ASSERT_HAS_ERROR(bad, "x.conf", 7, "MetricsIntervalSec=500ms: expected a duration of at least 1s");
+        ASSERT_HAS_ERROR(bad, "x.conf", 7, "MetricsIntervalSec=500ms: expected a duration from 1s to 1h");
         ASSERT_HAS_ERROR(bad, "x.conf", 8, "MetricsIntervalSec=often");
-        ASSERT_HAS_ERROR(bad, "x.conf", 9, "MetricsPerToolCall=maybe: expected yes or no");
+        ASSERT_HAS_ERROR(bad, "x.conf", 9, "MetricsIntervalSec=infinity: expected a duration from 1s to 1h");
+        ASSERT_HAS_ERROR(bad, "x.conf", 10, "MetricsPerToolCall=maybe: expected yes or no");
         ASSERT_NULL(bad->metrics_file);
+}
+
+TEST(managed_slices_default_is_replaced) {
+        _cleanup_(config_freep) Config *c = NULL, *d = NULL;
+
+        /* Not said: the default. */
+        ASSERT_OK(config_new(&c));
+        ASSERT_EQ(strv_length(c->managed_slices), 1);
+        ASSERT_STREQ(c->managed_slices[0], "agent.slice");
+
+        /* The first assignment replaces the default (the vendor file's own agent.slice is not
+         * listed twice, and team.slice alone makes team.slice the sessions' parent); later ones
+         * append, across files. */
+        parse_text(c, "main.conf", "[Manager]\nManagedSlices=team.slice\n");
+        ASSERT_EQ(strv_length(c->managed_slices), 1);
+        ASSERT_STREQ(c->managed_slices[0], "team.slice");
+        parse_text(c, "50-more.conf", "[Manager]\nManagedSlices=agent.slice\n");
+        ASSERT_EQ(strv_length(c->managed_slices), 2);
+        ASSERT_STREQ(c->managed_slices[1], "agent.slice");
+
+        ASSERT_OK(config_new(&d));
+        parse_text(d, "main.conf", "[Manager]\nManagedSlices=agent.slice\n");
+        ASSERT_EQ(strv_length(d->managed_slices), 1);
 }

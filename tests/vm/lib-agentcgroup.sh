@@ -190,14 +190,16 @@ Profile=tenant-high
 Type=scope
 Unit=tenant-low*.scope
 Profile=tenant-low'}
-# The memory actions carried out, one MESSAGE_ID per kind (message-ids.h): throttled, relaxed,
-# frozen, thawed, killed, OOM-killed; and monitor mode's would-be actions.
+# The memory actions carried out (and the kernel's OOM kills), one MESSAGE_ID per kind
+# (message-ids.h): throttled, relaxed, frozen, thawed, killed, OOM-killed. Then single kinds,
+# and monitor mode's would-be actions.
 MESSAGE_IDS_MEMORY_ACTIONS=(271b1a5b45614a64a53b37d4f78576ac 92f6ebc962b64a74bc4f4360bcf98c5d
     abe16c0aebee407493ec91e542b3452f 11cf1b0eff1542b5b254d7e3b8a8048b 4901effcb0a142169b7799df285603d8
     ae0c5136f8cf480283be435e6fcac53e)
 MESSAGE_ID_UNIT_FROZEN=abe16c0aebee407493ec91e542b3452f
 MESSAGE_ID_UNIT_THAWED=11cf1b0eff1542b5b254d7e3b8a8048b
 MESSAGE_ID_MEMORY_THROTTLED=271b1a5b45614a64a53b37d4f78576ac
+MESSAGE_ID_UNIT_OOM_KILLED=ae0c5136f8cf480283be435e6fcac53e
 MESSAGE_ID_WOULD_ACT=eb63bc5e3a5f4995a93f5fde50ce9589
 MESSAGE_ID_MEMORY_APPLIED=fa7c081282ba42e69b8e9bd9181c9de7
 
