@@ -808,10 +808,14 @@ static char *config_read_line(char *str, int num, void *stream) {
                         return str;
                 }
                 *end = '\0';
-                r = config_begin_section(c, strstrip(s + 1));
+                s = strstrip(s + 1);
+                r = config_begin_section(c, s);
                 if (r < 0)
                         goto fail;
-                *end = ']';
+                /* inih gets the header as begun here: stripping the blanks inside the brackets
+                 * has cut the line short. */
+                snprintf(str, (size_t) num, "[%s]\n", s);
+                return str;
         } else {
                 const char *eq = strchr(s, '='), *colon = strchr(s, ':');
 
@@ -840,6 +844,10 @@ static int config_ini_handler(void *user, const char *section, const char *name,
 
         if (lr->error < 0)
                 return 1;
+        /* The section as the reader saw it begin, not inih's copy: that keeps only 49 characters
+         * of a name (a longer profile's keys would go to the wrong profile or nowhere) and ends
+         * at the first ']'. */
+        section = lr->config->cur_section;
         r = config_assign(lr->config, isempty(section) ? NULL : section, name, value);
         if (r < 0)
                 lr->error = r;

@@ -2,7 +2,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,25 +25,54 @@ int parse_uint64(const char *s, uint64_t *ret) {
         return 0;
 }
 
-/* A non-negative decimal with an optional fraction: "12", "1.5". Returns the end. */
-static int parse_decimal(const char *s, long double *ret, const char **end) {
+/* A non-negative decimal with an optional fraction, "12" or "1.5", kept exact: in binary floating
+ * point "0.0015s" came out as 1499us and "1.36s" as 1359999us. */
+typedef struct Decimal {
+        uint64_t whole;
+        uint64_t frac;          /* the fraction's digits ... */
+        uint64_t frac_den;      /* ... over 10^their number */
+        bool overflow;          /* whole does not fit */
+} Decimal;
+
+/* Returns the end. */
+static int parse_decimal(const char *s, Decimal *ret, const char **end) {
+        Decimal d = { .frac_den = 1 };
         const char *p = s;
-        long double v = 0, scale = 1;
         bool any = false;
 
-        for (; isdigit((unsigned char) *p); p++, any = true)
-                v = v * 10 + (*p - '0');
-        if (*p == '.') {
-                p++;
-                for (; isdigit((unsigned char) *p); p++, any = true) {
-                        scale /= 10;
-                        v += (*p - '0') * scale;
-                }
+        for (; isdigit((unsigned char) *p); p++, any = true) {
+                unsigned digit = *p - '0';
+
+                if (d.whole > (UINT64_MAX - digit) / 10)
+                        d.overflow = true;
+                else
+                        d.whole = d.whole * 10 + digit;
         }
+        if (*p == '.')
+                /* Digits past the 19th are dropped: together they are worth less than one unit of
+                 * any result (a byte of an exabyte, a microsecond of an hour). */
+                for (p++; isdigit((unsigned char) *p); p++, any = true)
+                        if (d.frac_den <= UINT64_MAX / 10) {
+                                d.frac = d.frac * 10 + (unsigned) (*p - '0');
+                                d.frac_den *= 10;
+                        }
         if (!any)
                 return -EINVAL;
-        *ret = v;
+        *ret = d;
         *end = p;
+        return 0;
+}
+
+/* d times unit, rounded down; -ERANGE from UINT64_MAX (infinity) up. */
+static int decimal_scale(const Decimal *d, uint64_t unit, uint64_t *ret) {
+        unsigned __int128 v;
+
+        if (d->overflow)
+                return -ERANGE;
+        v = (unsigned __int128) d->whole * unit + (unsigned __int128) d->frac * unit / d->frac_den;
+        if (v >= UINT64_MAX)
+                return -ERANGE;
+        *ret = (uint64_t) v;
         return 0;
 }
 
@@ -56,7 +84,8 @@ int parse_size_spec(const char *s, SizeSpec *ret) {
                 { 'K', 10 }, { 'M', 20 }, { 'G', 30 }, { 'T', 40 }, { 'P', 50 }, { 'E', 60 },
         };
         const char *end;
-        long double v;
+        Decimal d;
+        uint64_t v;
         unsigned shift = 0;
         int r;
 
@@ -67,14 +96,18 @@ int parse_size_spec(const char *s, SizeSpec *ret) {
                 return 0;
         }
 
-        r = parse_decimal(s, &v, &end);
+        r = parse_decimal(s, &d, &end);
         if (r < 0)
                 return r;
 
         if (streq(end, "%")) {
-                if (v > 100)
+                if (d.overflow || d.whole > 100 || (d.whole == 100 && d.frac > 0))
                         return -ERANGE;
-                *ret = (SizeSpec) { .kind = SIZE_PERCENT, .value = (uint64_t) llroundl(v * 100) };
+                /* Basis points, rounded to the nearest: half of twice as many, rounded up. */
+                r = decimal_scale(&d, 200, &v);
+                if (r < 0)
+                        return r;
+                *ret = (SizeSpec) { .kind = SIZE_PERCENT, .value = (v + 1) / 2 };
                 return 0;
         }
 
@@ -94,13 +127,14 @@ int parse_size_spec(const char *s, SizeSpec *ret) {
                         end++;
                 if (*end != '\0')
                         return -EINVAL;
-        } else if (v != floorl(v))
+        }
+        if (shift == 0 && d.frac > 0)
                 return -EINVAL; /* fractional bytes make no sense */
 
-        v = v * (long double) (1ULL << shift);
-        if (v >= 18446744073709551615.0L)
-                return -ERANGE;
-        *ret = (SizeSpec) { .kind = SIZE_BYTES, .value = (uint64_t) v };
+        r = decimal_scale(&d, UINT64_C(1) << shift, &v);
+        if (r < 0)
+                return r;
+        *ret = (SizeSpec) { .kind = SIZE_BYTES, .value = v };
         return 0;
 }
 
@@ -206,8 +240,8 @@ int parse_duration(const char *s, uint64_t *ret_usec) {
                 { "h", 3600 * USEC_PER_SEC }, { "", USEC_PER_SEC },
         };
         const char *p = s;
-        long double total = 0;
-        bool any = false;
+        uint64_t total = 0;
+        bool any = false, overflow = false;
 
         if (isempty(s))
                 return -EINVAL;
@@ -218,21 +252,27 @@ int parse_duration(const char *s, uint64_t *ret_usec) {
 
         for (;;) {
                 const char *end;
-                long double v;
+                Decimal d;
                 bool found = false;
                 int r;
 
                 p += strspn(p, " \t");
                 if (*p == '\0')
                         break;
-                r = parse_decimal(p, &v, &end);
+                r = parse_decimal(p, &d, &end);
                 if (r < 0)
                         return r;
                 p = end;
                 for (size_t i = 0; i < ELEMENTSOF(units); i++) {
                         size_t k = strlen(units[i].suffix);
                         if (strneq(p, units[i].suffix, k) && (p[k] == '\0' || p[k] == ' ' || isdigit((unsigned char) p[k]))) {
-                                total += v * units[i].usec;
+                                uint64_t v;
+
+                                /* Out of range is reported only if the rest is valid. */
+                                if (decimal_scale(&d, units[i].usec, &v) < 0 || v >= UINT64_MAX - total)
+                                        overflow = true;
+                                else
+                                        total += v;
                                 p += k;
                                 found = true;
                                 break;
@@ -244,8 +284,8 @@ int parse_duration(const char *s, uint64_t *ret_usec) {
         }
         if (!any)
                 return -EINVAL;
-        if (total >= 18446744073709551615.0L)
+        if (overflow)
                 return -ERANGE;
-        *ret_usec = (uint64_t) total;
+        *ret_usec = total;
         return 0;
 }

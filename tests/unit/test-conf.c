@@ -469,3 +469,28 @@ TEST(managed_slices_default_is_replaced) {
         parse_text(d, "main.conf", "[Manager]\nManagedSlices=agent.slice\n");
         ASSERT_EQ(strv_length(d->managed_slices), 1);
 }
+
+TEST(section_headers_as_read) {
+        _cleanup_(config_freep) Config *c = NULL;
+        char text[512];
+        const char *long_name = "a-profile-name-longer-than-the-49-characters-inih-keeps";
+
+        /* Blanks inside the brackets, and names beyond what inih keeps of a section name (the
+         * first would go to the second, which is its prefix there): each key lands in its own
+         * section, without errors. */
+        snprintf(text, sizeof text,
+                 "[Profile:a]\nCPUWeight=5\n"
+                 "[ Profile:b ]\nCPUWeight=7\n"
+                 "[Profile:%.41s]\nCPUWeight=8\n"
+                 "[Profile:%s]\nCPUWeight=9\n", long_name, long_name);
+        ASSERT_OK(config_new(&c));
+        parse_text(c, "h.conf", text);
+        ASSERT_OK(config_finalize(c));
+        dump_errors(c);
+        ASSERT_EQ(c->n_errors, 0);
+        ASSERT_U64_EQ(config_find_profile(c, "a")->cpu_weight, 5);
+        ASSERT_U64_EQ(config_find_profile(c, "b")->cpu_weight, 7);
+        ASSERT_EQ(strlen(c->profiles[2]->name), 41);
+        ASSERT_U64_EQ(c->profiles[2]->cpu_weight, 8);
+        ASSERT_U64_EQ(config_find_profile(c, long_name)->cpu_weight, 9);
+}

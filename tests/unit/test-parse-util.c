@@ -105,3 +105,34 @@ TEST(durations) {
         ASSERT_ERROR(parse_duration("5 parsecs", &u), EINVAL);
         ASSERT_ERROR(parse_duration("", &u), EINVAL);
 }
+
+TEST(decimals_are_exact) {
+        uint64_t u;
+        SizeSpec s;
+
+        /* None of these fractions has an exact binary form; none may lose a unit to that. */
+        ASSERT_OK(parse_duration("1.36", &u));
+        ASSERT_U64_EQ(u, 1360000);
+        ASSERT_OK(parse_duration("0.0015s", &u));
+        ASSERT_U64_EQ(u, 1500);
+        ASSERT_OK(parse_duration("0.001ms", &u));
+        ASSERT_U64_EQ(u, 1);
+        ASSERT_OK(parse_duration("8.470054s 0.1min", &u));
+        ASSERT_U64_EQ(u, 14470054);
+        ASSERT_OK(parse_size_spec("0.001953125M", &s));
+        ASSERT_U64_EQ(s.value, 2048);
+        ASSERT_OK(parse_size_spec("12.345%", &s));
+        ASSERT_U64_EQ(s.value, 1235);
+        ASSERT_OK(parse_size_spec("99.995%", &s));
+        ASSERT_U64_EQ(s.value, 10000);
+        ASSERT_ERROR(parse_size_spec("1.5B", &s), EINVAL);    /* fractional bytes */
+        ASSERT_ERROR(parse_size_spec("100.0001%", &s), ERANGE);
+
+        /* UINT64_MAX is infinity's, whatever the spelling that reaches it. */
+        ASSERT_OK(parse_duration("18446744073709551614us", &u));
+        ASSERT_U64_EQ(u, UINT64_MAX - 1);
+        ASSERT_ERROR(parse_duration("18446744073709551615us", &u), ERANGE);
+        ASSERT_ERROR(parse_duration("18446744073709551614us 1us", &u), ERANGE);
+        ASSERT_ERROR(parse_duration("99999999999999999999h 5 parsecs", &u), EINVAL);
+        ASSERT_ERROR(parse_size_spec("16E", &s), ERANGE);
+}
