@@ -48,9 +48,12 @@ int bus_check_admin(Manager *m, sd_bus_message *msg, const char *what, uid_t *re
         if (!group)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "%s requires root.", what);
 
+        /* Logged when it starts failing, not on every call: a flood of calls must not become a
+         * flood of log lines. */
         r = group_resolve(group, &admin);
-        if (r < 0)
+        if (r < 0 && r != m->admin_group_error)
                 log_warning_errno(r, "AdminGroup=%s: cannot resolve the group, only root is let in: %m", group);
+        m->admin_group_error = MIN(r, 0);
         /* Groups the bus cannot tell count as none: a caller is then simply not a member. */
         if (sd_bus_creds_get_egid(creds, &c.egid) < 0)
                 c.egid = GID_INVALID;

@@ -108,6 +108,7 @@ static int config_errors_to_strv(const Config *c, char ***ret) {
 
 /* A new configuration is in m->config: the layers take its settings. */
 static void config_changed(Manager *m) {
+        m->admin_group_error = 0;       /* a new AdminGroup= that cannot be resolved is worth a warning */
         memory_config_changed(m);
         cpu_config_changed(m);
         metrics_config_changed(m);

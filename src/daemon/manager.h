@@ -73,6 +73,7 @@ typedef struct Manager {
         PromHistogram reaction[_METRICS_OP_MAX]; /* kernel event (or decision) to PID 1's answer */
         PendingStart *pending_starts;   /* StartSession()/StartToolCall() awaiting their start job (dbus-session.c) */
         unsigned n_pending_starts;
+        int admin_group_error;          /* of the last lookup of AdminGroup=, to log a failure once, not per call */
 } Manager;
 
 int manager_new(Manager **ret, char **config_dirs);
