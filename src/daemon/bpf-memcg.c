@@ -91,14 +91,13 @@ const char *memcg_bpf_absent_reason(const MemcgBpf *m, MemcgFeature f) {
 
 /* Records why f is absent. Returns 0, or -ENOMEM. */
 static _printf_(3, 4) int absent(MemcgBpf *m, MemcgFeature f, const char *format, ...) {
-        char *s = NULL;
+        char *s;
         va_list ap;
-        int r;
 
         va_start(ap, format);
-        r = vasprintf(&s, format, ap);
+        s = vasprintf_safe(format, ap);
         va_end(ap);
-        if (r < 0)
+        if (!s)
                 return -ENOMEM;
         free_and_replace_str(&m->absent[f], s);
         m->features &= ~MEMCG_FEATURE_BIT(f);

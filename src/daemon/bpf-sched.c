@@ -99,8 +99,7 @@ static _printf_(3, 4) void set_state(SchedBpf *s, SchedState state, const char *
 
         if (format) {
                 va_start(ap, format);
-                if (vasprintf(&reason, format, ap) < 0)
-                        reason = NULL;
+                reason = vasprintf_safe(format, ap);
                 va_end(ap);
         }
         free_and_replace_str(&s->reason, reason);

@@ -35,15 +35,12 @@ void unit_profile_call_fail(TrackedUnit *u, const char *name, const char *fmt, .
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(freep) char *msg = NULL;
         va_list ap;
-        int r;
 
         if (!u->profile_call)
                 return;
         va_start(ap, fmt);
-        r = vasprintf(&msg, fmt, ap);
+        msg = vasprintf_safe(fmt, ap);
         va_end(ap);
-        if (r < 0)
-                msg = NULL;
         (void) sd_bus_error_set(&e, name, msg);
         unit_profile_call_done(u, &e);
 }

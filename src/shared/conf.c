@@ -171,13 +171,12 @@ Config *config_free(Config *c) {
 int config_add_error(Config *c, const char *file, unsigned line, const char *fmt, ...) {
         ConfigError *e;
         va_list ap;
-        char *msg = NULL;
-        int r;
+        char *msg;
 
         va_start(ap, fmt);
-        r = vasprintf(&msg, fmt, ap);
+        msg = vasprintf_safe(fmt, ap);
         va_end(ap);
-        if (r < 0)
+        if (!msg)
                 return -ENOMEM;
 
         e = reallocarray(c->errors, c->n_errors + 1, sizeof(ConfigError));

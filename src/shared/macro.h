@@ -116,16 +116,22 @@ static inline int negative_errno(void) {
 
 #include <stdarg.h>
 
-/* asprintf() returning the string or NULL, so it composes with strv_consume() and friends. */
-static inline _printf_(1, 2) char *asprintf_safe(const char *fmt, ...) {
+/* vasprintf() and asprintf() returning the string or NULL, so they compose with
+ * strv_consume() and friends, and printf-like functions need no va_list dance of their own. */
+static inline _printf_(1, 0) char *vasprintf_safe(const char *fmt, va_list ap) {
         char *s = NULL;
+
+        return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+}
+
+static inline _printf_(1, 2) char *asprintf_safe(const char *fmt, ...) {
+        char *s;
         va_list ap;
-        int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&s, fmt, ap);
+        s = vasprintf_safe(fmt, ap);
         va_end(ap);
-        return r < 0 ? NULL : s;
+        return s;
 }
 
 static inline void *mfree(void *p) {

@@ -75,12 +75,11 @@ typedef struct TraceParser {
 static _printf_(2, 3) int parser_error(TraceParser *p, const char *fmt, ...) {
         _cleanup_(freep) char *msg = NULL;
         va_list ap;
-        int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&msg, fmt, ap);
+        msg = vasprintf_safe(fmt, ap);
         va_end(ap);
-        if (r < 0)
+        if (!msg)
                 return -ENOMEM;
 
         free(p->error);
