@@ -24,6 +24,7 @@
 #include "memory.h"
 #include "profile-props.h"
 #include "protect.h"
+#include "state-record.h"
 #include "message-ids.h"
 #include "strv.h"
 #include "unit.h"
@@ -101,18 +102,12 @@ static int read_meminfo(uint64_t *ret_available, uint64_t *ret_swap_free) {
 
 /* ---- frozen records: a restarted daemon thaws what a dead one froze ---- */
 
-static char *frozen_record_path(Manager *m, const char *unit) {
-        return asprintf_safe("%s/" FROZEN_DIR "/%s", m->state_dir, unit);
-}
-
 static void frozen_record_add(Manager *m, const char *unit) {
-        _cleanup_(freep) char *dir = asprintf_safe("%s/" FROZEN_DIR, m->state_dir), *p = frozen_record_path(m, unit);
+        _cleanup_(freep) char *p = state_record_prepare(m, FROZEN_DIR, unit);
         int fd;
 
-        if (!dir || !p)
+        if (!p)
                 return (void) log_oom();
-        (void) mkdir(m->state_dir, 0755);
-        (void) mkdir(dir, 0755);
         fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0)
                 log_unit_warning_errno(unit, -errno, "Failed to record %s as frozen; a crash now would leave it frozen: %m", p);
@@ -121,10 +116,7 @@ static void frozen_record_add(Manager *m, const char *unit) {
 }
 
 static void frozen_record_remove(Manager *m, const char *unit) {
-        _cleanup_(freep) char *p = frozen_record_path(m, unit);
-
-        if (p && unlink(p) < 0 && errno != ENOENT)
-                log_unit_warning_errno(unit, -errno, "Failed to remove %s: %m", p);
+        state_record_remove(m, FROZEN_DIR, unit);
 }
 
 static int thaw_sync(Manager *m, const char *unit) {
@@ -152,20 +144,16 @@ static int thaw_recorded(Manager *m, bool at_start) {
         _cleanup_(freep) char *dir = NULL;
         _cleanup_(closedirp) DIR *d = NULL;
         struct dirent *de;
+        int r;
 
-        dir = asprintf_safe("%s/" FROZEN_DIR, m->state_dir);
-        if (!dir)
-                return log_oom();
-        d = opendir(dir);
-        if (!d)
-                return errno == ENOENT ? 0 : log_warning_errno(-errno, "Failed to read %s: %m", dir);
+        r = state_record_open_dir(m, FROZEN_DIR, &dir, &d);
+        if (r <= 0)
+                return r;
         while ((de = readdir(d))) {
                 _cleanup_strv_free_ char **fields = NULL;
 
                 if (de->d_name[0] == '.')
                         continue;
-                int r;
-
                 if (!unit_name_is_valid(de->d_name)) {
                         log_warning("Ignoring %s/%s: not a unit name.", dir, de->d_name);
                         continue;
@@ -1118,8 +1106,7 @@ typedef struct ShutdownContext {
 static void shutdown_unit(TrackedUnit *u, void *userdata) {
         ShutdownContext *c = userdata;
         Manager *m = u->manager;
-        _cleanup_(freep) char *rec = frozen_record_path(m, u->name);
-        bool recorded = rec && access(rec, F_OK) == 0;
+        bool recorded = state_record_exists(m, FROZEN_DIR, u->name);
 
         if ((u->mem.state == MEM_STATE_FROZEN && u->mode == ACTION_MODE_ENFORCE) || recorded ||
             u->mem_state_call.op == MEM_OP_FREEZE) {

@@ -16,6 +16,7 @@
 #include "memory.h"
 #include "parse-util.h"
 #include "protect.h"
+#include "state-record.h"
 #include "strv.h"
 #include "unit-name.h"
 #include "unit.h"
@@ -51,20 +52,14 @@ static uint64_t add_sat(uint64_t a, uint64_t b) {
         return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
-static char *record_path(Manager *m, const char *slice) {
-        return asprintf_safe("%s/" PROTECT_DIR "/%s", m->state_dir, slice);
-}
-
 static void record_write(Manager *m, const ProtectedSlice *s) {
-        _cleanup_(freep) char *dir = asprintf_safe("%s/" PROTECT_DIR, m->state_dir), *p = record_path(m, s->name);
+        _cleanup_(freep) char *p = state_record_prepare(m, PROTECT_DIR, s->name);
         _cleanup_(fclosep) FILE *f = NULL;
 
-        if (!dir || !p)
+        if (!p)
                 return (void) log_oom();
         if (access(p, F_OK) == 0)
                 return; /* the first original stands: a restarted daemon must not record its own value */
-        (void) mkdir(m->state_dir, 0755);
-        (void) mkdir(dir, 0755);
         f = fopen(p, "we");
         if (!f || fprintf(f, "%" PRIu64 "\n", s->original) < 0 || fflush(f) != 0)
                 log_unit_warning_errno(s->name, -errno, "Failed to record its MemoryLow= in %s; a crash now "
@@ -72,10 +67,7 @@ static void record_write(Manager *m, const ProtectedSlice *s) {
 }
 
 static void record_remove(Manager *m, const char *slice) {
-        _cleanup_(freep) char *p = record_path(m, slice);
-
-        if (p && unlink(p) < 0 && errno != ENOENT)
-                log_unit_warning_errno(slice, -errno, "Failed to remove %s: %m", p);
+        state_record_remove(m, PROTECT_DIR, slice);
 }
 
 static ProtectedSlice *find_slice(Manager *m, const char *name) {
@@ -295,15 +287,14 @@ void protect_update(Manager *m) {
 
 /* Slices a dead instance raised: their original values, to put back unless still wanted. */
 int protect_setup(Manager *m) {
-        _cleanup_(freep) char *dir = asprintf_safe("%s/" PROTECT_DIR, m->state_dir);
+        _cleanup_(freep) char *dir = NULL;
         _cleanup_(closedirp) DIR *d = NULL;
         struct dirent *de;
+        int r;
 
-        if (!dir)
-                return log_oom();
-        d = opendir(dir);
-        if (!d)
-                return errno == ENOENT ? 0 : log_warning_errno(-errno, "Failed to read %s: %m", dir);
+        r = state_record_open_dir(m, PROTECT_DIR, &dir, &d);
+        if (r <= 0)
+                return r;
         while ((de = readdir(d))) {
                 uint64_t v;
 
