@@ -431,7 +431,7 @@ int verb_kill(int argc, char *argv[]) {
 /* set-profile UNIT PROFILE, clear-profile UNIT: the daemon answers once systemd has the
  * profile's properties, so they are in place when the command returns. The names go as
  * given: the daemon says what is wrong with them. */
-int verb_set_profile(int argc, char *argv[]) {
+static int profile_call(const char *verb, const char *method, const char *unit, const char *profile) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         sd_bus_error e = SD_BUS_ERROR_NULL;
         int r;
@@ -439,22 +439,17 @@ int verb_set_profile(int argc, char *argv[]) {
         r = ctl_bus_connect(&bus);
         if (r != 0)
                 return r;
-        r = ctl_bus_call(bus, AGC_BUS_PATH, AGC_BUS_INTERFACE, "SetUnitProfile", &e, NULL, "ss", argv[1], argv[2]);
+        r = profile ? ctl_bus_call(bus, AGC_BUS_PATH, AGC_BUS_INTERFACE, method, &e, NULL, "ss", unit, profile)
+                    : ctl_bus_call(bus, AGC_BUS_PATH, AGC_BUS_INTERFACE, method, &e, NULL, "s", unit);
         if (r < 0)
-                return unit_call_failed("set-profile", argv[1], &e, r);
+                return unit_call_failed(verb, unit, &e, r);
         return 0;
 }
 
-int verb_clear_profile(int argc, char *argv[]) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        sd_bus_error e = SD_BUS_ERROR_NULL;
-        int r;
+int verb_set_profile(int argc, char *argv[]) {
+        return profile_call("set-profile", "SetUnitProfile", argv[1], argv[2]);
+}
 
-        r = ctl_bus_connect(&bus);
-        if (r != 0)
-                return r;
-        r = ctl_bus_call(bus, AGC_BUS_PATH, AGC_BUS_INTERFACE, "ClearUnitProfile", &e, NULL, "s", argv[1]);
-        if (r < 0)
-                return unit_call_failed("clear-profile", argv[1], &e, r);
-        return 0;
+int verb_clear_profile(int argc, char *argv[]) {
+        return profile_call("clear-profile", "ClearUnitProfile", argv[1], NULL);
 }
