@@ -169,6 +169,10 @@ TENANT_BUDGET=${TENANT_BUDGET:-2000M}
 # puts all three at their peak together. Started together (or at 700 MiB), the LOW tenants
 # were gone before HIGH reached its peak and nothing competed.
 TENANT_LOW_START_MB=${TENANT_LOW_START_MB:-1300}
+# The /proc/vmstat counters a run reports as deltas (vmstat.txt): pages scanned by kswapd and in
+# direct reclaim (the host's reclaim, which no cgroup's memory.low shields from unless every
+# ancestor has it), allocations that stalled in direct reclaim, pages swapped out and in.
+TENANT_VMSTAT='pgscan_kswapd|pgscan_direct|allocstall_normal|allocstall_movable|pswpout|pswpin'
 # The profiles of the agentcgroup arm (a drop-in; the tenants' scopes match by name).
 TENANT_PROFILES=${TENANT_PROFILES:-'
 [Manager]
@@ -244,6 +248,9 @@ tenants_run() {
     fi
     journalctl --flush 2>/dev/null || true
     cursor=$(journalctl -n 0 --show-cursor -q 2>/dev/null | sed -n 's/^-- cursor: //p')
+    # The host's reclaim over the run (/proc/vmstat deltas): who reclaimed, and how much went to swap.
+    grep -E "^($TENANT_VMSTAT)" /proc/vmstat > "$dir/vmstat.before"
+    local stall0; stall0=$(tenant_high_stall_us)
     # HIGH first; the LOW tenants once HIGH's scope holds TENANT_LOW_START_MB.
     local share=$(( ${TENANT_BUDGET%M} / 3 ))M limit=()
     case $arm in
@@ -275,7 +282,8 @@ tenants_run() {
             echo "${at:-none}" > "$dir/low_start_at"   # seconds after HIGH's start, HIGH's MiB then
         fi
     done
-    # Memory of the slice and the tenants, every 0.2 s (MiB): "<s> <agent.slice> <high> <low1> <low2>".
+    # Memory of the slice and the tenants, every 0.2 s (MiB), and HIGH's pages in swap:
+    # "<s> <agent.slice> <high> <low1> <low2> <high swapped>".
     (
         cg=/sys/fs/cgroup/agent.slice
         while :; do
@@ -285,6 +293,9 @@ tenants_run() {
                 v=0; [[ -r $f/memory.current ]] && read -r v < "$f/memory.current"
                 printf ' %d' $((v >> 20))
             done
+            v=0; f=$cg/agent-high.slice/tenant-high.scope/memory.swap.current
+            [[ -r $f ]] && read -r v < "$f"
+            printf ' %d' $((v >> 20))
             echo
             sleep 0.2
         done
@@ -295,7 +306,10 @@ tenants_run() {
         echo "$rc" > "$dir/${names[i]}.rc"
     done
     kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
-    if [[ $arm == agentcgroup ]]; then
+    grep -E "^($TENANT_VMSTAT)" /proc/vmstat | awk 'NR == FNR { b[$1] = $2; next } { print $1, $2 - b[$1] }' \
+        "$dir/vmstat.before" - > "$dir/vmstat.txt"
+    echo "$(( $(tenant_high_stall_us) - stall0 ))" > "$dir/high_stall_us"
+    if [[ $arm == agentcgroup || $arm == scx ]]; then
         sleep 0.5   # the daemon logs its last decisions
         journalctl --flush 2>/dev/null || true
         journalctl --no-pager -q -o json --after-cursor="$cursor" |
@@ -315,6 +329,13 @@ tenants_run() {
         /Killed process/ { adj = $0; sub(/.*oom_score_adj:/, "", adj); sub(/[^-0-9].*/, "", adj); print (scope == "" ? "?" : scope), adj; scope = "" }
     ' > "$dir/oom.txt"
     tenants_reset
+}
+
+# tenant_high_stall_us: the time HIGH's tasks waited for memory ("some" of agent-high.slice's
+# memory.pressure, which keeps counting what the scope below it stalled after the scope is gone).
+tenant_high_stall_us() {
+    local f=/sys/fs/cgroup/agent.slice/agent-high.slice/memory.pressure
+    if [[ -r $f ]]; then sed -n 's/^some .*total=\([0-9]*\).*/\1/p' "$f"; else echo 0; fi
 }
 
 # tenants_reset: no tenant scope left, not even a failed one (an OOM-killed scope stays loaded

@@ -82,7 +82,33 @@ def load(d):
                     r["applied"].append(json.loads(line))
     with open(os.path.join(d, "oom.txt")) as f:
         r["oom"] = [l.split() for l in f if l.strip()]
+    # The host's reclaim over the run: page counts from /proc/vmstat.
+    r["vmstat"] = {}
+    p = os.path.join(d, "vmstat.txt")
+    if os.path.exists(p):
+        for l in open(p):
+            k, v = l.split()
+            r["vmstat"][k] = int(v)
+    p = os.path.join(d, "high_stall_us")
+    r["high_stall_ms"] = int(open(p).read()) / 1000.0 if os.path.exists(p) else None
+    vm = r["vmstat"]
+    vm["allocstall"] = vm.get("allocstall_normal", 0) + vm.get("allocstall_movable", 0)
+    # The most of HIGH's memory seen in swap (MiB), from the 0.2 s samples.
+    r["high_swap_mib"] = 0
+    p = os.path.join(d, "mem.tsv")
+    if os.path.exists(p):
+        for l in open(p):
+            v = l.split()
+            if len(v) >= 6:
+                r["high_swap_mib"] = max(r["high_swap_mib"], int(v[5]))
     return r
+
+RECLAIM_KEYS = ("pgscan_kswapd", "pgscan_direct", "allocstall", "pswpout", "pswpin")
+
+def reclaim_str(r):
+    # Pages in MiB (4 KiB pages), allocation stalls as a count.
+    vm = r["vmstat"]
+    return " ".join("%s=%s" % (k, vm.get(k, 0) if k == "allocstall" else fmt(vm.get(k, 0) / 256.0)) for k in RECLAIM_KEYS)
 
 def end(r, n):
     if not r[n + "_ran"]:
@@ -119,9 +145,13 @@ def run_line(r):
         peak, lows = 0, 0
         for l in open(p):
             v = l.split()
-            if len(v) == 5 and int(v[1]) > peak:
+            if len(v) >= 5 and int(v[1]) > peak:
                 peak, lows = int(v[1]), int(v[3]) + int(v[4])
-        s += " slice_peak_mib=%d lows_at_peak_mib=%d" % (peak, lows)
+        s += " slice_peak_mib=%d lows_at_peak_mib=%d high_swap_mib=%d" % (peak, lows, r["high_swap_mib"])
+    if r["vmstat"]:
+        s += " reclaim_mib[%s]" % reclaim_str(r)
+    if r["high_stall_ms"] is not None:
+        s += " high_memory_stall_ms=%s" % fmt(r["high_stall_ms"])
     s += " oom_kills=[%s]" % ",".join("%s(adj %s)" % (o[0].replace(".scope", ""), o[1] if len(o) > 1 else "?") for o in r["oom"])
     return s
 
@@ -189,17 +219,27 @@ def summary(base, modes, arms):
                 print(s)
             if arm in ("agentcgroup", "scx"):
                 # Reaction: kernel event (inotify on memory.events, PSI trigger) that woke the
-                # evaluation -> systemd confirmed the action; and decision -> confirmed.
+                # evaluation -> systemd confirmed the action; decision -> confirmed (PID 1's part);
+                # and event -> decision, the daemon's own part (the difference of the two).
                 for op in sorted({e.get("AGENTCGROUP_OP") for r in runs[arm] for e in r["applied"]}) + ["all"]:
-                    ev = [int(e["AGENTCGROUP_EVENT_TO_APPLIED_USEC"]) / 1000 for r in runs[arm] for e in r["applied"]
-                          if (op == "all" or e.get("AGENTCGROUP_OP") == op) and "AGENTCGROUP_EVENT_TO_APPLIED_USEC" in e]
-                    de = [int(e["AGENTCGROUP_DECIDED_TO_APPLIED_USEC"]) / 1000 for r in runs[arm] for e in r["applied"]
-                          if op == "all" or e.get("AGENTCGROUP_OP") == op]
-                    print("RESULT reaction_ms mode=%s arm=%s op=%s event_to_applied: %s decided_to_applied: %s" % (
-                        mode, arm, op, pct(ev), pct(de)))
+                    sel = [e for r in runs[arm] for e in r["applied"] if op == "all" or e.get("AGENTCGROUP_OP") == op]
+                    evsel = [e for e in sel if "AGENTCGROUP_EVENT_TO_APPLIED_USEC" in e]
+                    ev = [int(e["AGENTCGROUP_EVENT_TO_APPLIED_USEC"]) / 1000 for e in evsel]
+                    de = [int(e["AGENTCGROUP_DECIDED_TO_APPLIED_USEC"]) / 1000 for e in sel]
+                    ed = [(int(e["AGENTCGROUP_EVENT_TO_APPLIED_USEC"]) - int(e["AGENTCGROUP_DECIDED_TO_APPLIED_USEC"])) / 1000
+                          for e in evsel]
+                    print("RESULT reaction_ms mode=%s arm=%s op=%s event_to_applied: %s decided_to_applied: %s event_to_decided: %s" % (
+                        mode, arm, op, pct(ev), pct(de), pct(ed)))
                 kinds = sorted({e.get("AGENTCGROUP_ACTION") for r in runs[arm] for e in r["actions"]})
                 print("RESULT actions mode=%s arm=%s per_run=%s %s" % (mode, arm, mmm([len(r["actions"]) for r in runs[arm]]),
                       " ".join("%s=%s" % (k, mmm([sum(e.get("AGENTCGROUP_ACTION") == k for e in r["actions"]) for r in runs[arm]])) for k in kinds)))
+            if any(r["vmstat"] for r in runs[arm]):
+                # Whose reclaim: kswapd (the host's, in the background), direct (in the allocating
+                # task, HIGH's latency when HIGH allocates); MiB, allocstall a count.
+                print("RESULT reclaim mode=%s arm=%s %s high_swap_peak_mib=%s high_memory_stall_ms=%s (median[min..max] over runs)" % (
+                    mode, arm, " ".join("%s=%s" % (k, mmm([r["vmstat"].get(k, 0) / (1 if k == "allocstall" else 256.0)
+                                                            for r in runs[arm]])) for k in RECLAIM_KEYS),
+                    mmm([r["high_swap_mib"] for r in runs[arm]]), mmm([r["high_stall_ms"] for r in runs[arm]])))
             oom = {}
             for r in runs[arm]:
                 for o in r["oom"]:
