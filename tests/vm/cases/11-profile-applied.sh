@@ -40,6 +40,9 @@ wait_prop job1.scope MemoryMax 2147483648
 assert_eq 1073741824 "$(unit_prop job1.scope MemoryHigh)"
 assert_eq 2147483648 "$(cgroup_read job1.scope memory.max)"
 assert_eq 20 "$(cgroup_read job1.scope cpu.weight)"
+# Its session slice: profile batch-session, which weighs it below interactive sessions.
+wait_prop agent-batch1.slice CPUWeight 20
+assert_eq 20 "$(cgroup_read agent-batch1.slice cpu.weight)"
 
 # A scope without -u (random run-r<hex> name) is matched by its slice and gets the default.
 systemd-run --quiet --scope --slice=agent-s2.slice sleep 600 &

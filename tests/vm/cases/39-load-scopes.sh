@@ -154,7 +154,7 @@ journalctl -q -o json --output-fields=AGENTCGROUP_UNIT,MESSAGE _SYSTEMD_INVOCATI
 
 # Expected profiles by kind (conf.d/: 20-interactive.conf for runtime-*.scope, 40-background.conf
 # for scopes below agent-batch*.slice, DefaultProfile=tool-burst for the rest; session slices
-# get the session profile of 10-session.conf).
+# get the session profile of 10-session.conf, batch session slices its batch-session profile).
 # check_run PREFIX: fails on any missed, mis-classified or touched unit; writes PREFIX.latency,
 # the milliseconds from each managed scope's start to its profile, one a line.
 check_run() {
@@ -191,7 +191,7 @@ check_run() {
                 if (prof[s] == "session") ok["session"]++; else { wrong++; if (ex_w == "") ex_w = s " got \"" prof[s] "\", expected session" }
             }
             s = "agent-batch" prefix ".slice"
-            if (prof[s] == "session") ok["session"]++; else { wrong++; if (ex_w == "") ex_w = s " got \"" prof[s] "\", expected session" }
+            if (prof[s] == "batch-session") ok["session"]++; else { wrong++; if (ex_w == "") ex_w = s " got \"" prof[s] "\", expected batch-session" }
             s = prefix "free.slice"
             if (s in prof || s in said) { touched++; if (ex_t == "") ex_t = s " (unmanaged slice)" }
             printf "created tool=%d runtime=%d batch=%d free=%d\n", created["tool"], created["runtime"], created["batch"], created["free"]
