@@ -194,6 +194,25 @@ Profile=tenant-high
 Type=scope
 Unit=tenant-low*.scope
 Profile=tenant-low'}
+# The tenants are sessions of different priority: their slices rank them against each other (a
+# CPUWeight= only weighs a cgroup against its siblings, and each tenant's scope is alone in its
+# slice). A drop-in that sorts before the vendor's 10-session.conf, whose rule gives every
+# session slice the same profile: the first rule that matches wins.
+TENANT_SESSION_PROFILES=${TENANT_SESSION_PROFILES-'
+[Profile:tenant-high-session]
+Class=interactive
+CPUWeight=1000
+[Profile:tenant-low-session]
+Class=background
+CPUWeight=20
+[Match:tenant-high-session]
+Type=slice
+Unit=agent-high.slice
+Profile=tenant-high-session
+[Match:tenant-low-session]
+Type=slice
+Unit=agent-low1.slice agent-low2.slice
+Profile=tenant-low-session'}
 # The memory actions carried out (and the kernel's OOM kills), one MESSAGE_ID per kind
 # (message-ids.h): throttled, relaxed, frozen, thawed, killed, OOM-killed. Then single kinds,
 # and monitor mode's would-be actions.
@@ -219,6 +238,7 @@ tenants_setup() {
     systemctl set-property --runtime agent.slice MemoryMax="$TENANT_BUDGET" || fail "set MemoryMax on agent.slice"
     cleanup_add "systemctl set-property --runtime agent.slice MemoryMax=infinity"
     dropin_write 50-tenants.conf "$TENANT_PROFILES"
+    dropin_write 05-tenant-sessions.conf "$TENANT_SESSION_PROFILES"
     cleanup_add "rm -f '$DROPIN_DIR/51-tenants-scheduler.conf'"
     cleanup_add daemon_stop
     cleanup_add tenants_reset
@@ -251,6 +271,7 @@ tenants_run() {
     # The host's reclaim over the run (/proc/vmstat deltas): who reclaimed, and how much went to swap.
     grep -E "^($TENANT_VMSTAT)" /proc/vmstat > "$dir/vmstat.before"
     local stall0; stall0=$(tenant_high_stall_us)
+    tenant_cpu_usec > "$dir/cpu.before"
     # HIGH first; the LOW tenants once HIGH's scope holds TENANT_LOW_START_MB.
     local share=$(( ${TENANT_BUDGET%M} / 3 ))M limit=()
     case $arm in
@@ -309,6 +330,7 @@ tenants_run() {
     grep -E "^($TENANT_VMSTAT)" /proc/vmstat | awk 'NR == FNR { b[$1] = $2; next } { print $1, $2 - b[$1] }' \
         "$dir/vmstat.before" - > "$dir/vmstat.txt"
     echo "$(( $(tenant_high_stall_us) - stall0 ))" > "$dir/high_stall_us"
+    tenant_cpu_usec | awk 'NR == FNR { b[$1] = $2; next } { print $1, $2 - b[$1] }' "$dir/cpu.before" - > "$dir/cpu.txt"
     if [[ $arm == agentcgroup || $arm == scx ]]; then
         sleep 0.5   # the daemon logs its last decisions
         journalctl --flush 2>/dev/null || true
@@ -336,6 +358,22 @@ tenants_run() {
 tenant_high_stall_us() {
     local f=/sys/fs/cgroup/agent.slice/agent-high.slice/memory.pressure
     if [[ -r $f ]]; then sed -n 's/^some .*total=\([0-9]*\).*/\1/p' "$f"; else echo 0; fi
+}
+
+# tenant_cpu_usec: "NAME USEC" lines, the CPU time used so far by PID 1, journald, the daemon,
+# each tenant's slice, and the whole machine (busy and idle, summed over CPUs, from /proc/stat):
+# where HIGH's CPU went when it is slower than alone. What no cgroup names (kswapd, kworkers,
+# interrupts) is busy minus the rest.
+tenant_cpu_usec() {
+    local n f v hz
+    for n in init.scope system.slice/systemd-journald.service system.slice/agentcgroupd.service \
+             agent.slice/agent-high.slice agent.slice/agent-low1.slice agent.slice/agent-low2.slice; do
+        f=/sys/fs/cgroup/$n/cpu.stat v=0
+        [[ -r $f ]] && v=$(awk '$1 == "usage_usec" { print $2 }' "$f")
+        echo "${n##*/} ${v:-0}"
+    done
+    hz=$(getconf CLK_TCK)
+    awk -v hz="$hz" '/^cpu / { printf "busy %d\nidle %d\n", ($2 + $3 + $4 + $7 + $8) * 1000000 / hz, ($5 + $6) * 1000000 / hz }' /proc/stat
 }
 
 # tenants_reset: no tenant scope left, not even a failed one (an OOM-killed scope stays loaded

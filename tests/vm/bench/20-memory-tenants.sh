@@ -52,7 +52,7 @@ fi
 echo "RESULT vm kernel=$(uname -r) cpus=$(nproc) mem_mib=$(( $(awk '/MemTotal/{print $2}' /proc/meminfo) / 1024 )) systemd=$(systemctl --version | awk 'NR==1{print $2}')"
 echo "RESULT config runs=$N modes=${modes[*]} speed=$TENANT_SPEED budget=$TENANT_BUDGET high=$TENANT_TRACE_high low1=$TENANT_TRACE_low1 low2=$TENANT_TRACE_low2"
 tenants_setup
-echo "RESULT profiles $(grep -v '^[[:space:]]*$' <<<"$TENANT_PROFILES" | tr '\n' ' ')"
+echo "RESULT profiles $(grep -v '^[[:space:]]*$' <<<"$TENANT_SESSION_PROFILES$TENANT_PROFILES" | tr '\n' ' ')"
 out=/tmp/bench20
 rm -rf "$out"
 
@@ -89,6 +89,16 @@ def load(d):
         for l in open(p):
             k, v = l.split()
             r["vmstat"][k] = int(v)
+    # CPU time over the run (ms): PID 1, journald, the daemon, the tenants' slices, the machine.
+    r["cpu_ms"] = {}
+    p = os.path.join(d, "cpu.txt")
+    if os.path.exists(p):
+        for l in open(p):
+            k, v = l.split()
+            r["cpu_ms"][CPU_NAMES.get(k, k)] = int(v) / 1000.0
+        c = r["cpu_ms"]
+        if "busy" in c:
+            c["other"] = c["busy"] - sum(c.get(k, 0) for k in CPU_NAMES.values())
     p = os.path.join(d, "high_stall_us")
     r["high_stall_ms"] = int(open(p).read()) / 1000.0 if os.path.exists(p) else None
     vm = r["vmstat"]
@@ -102,6 +112,13 @@ def load(d):
             if len(v) >= 6:
                 r["high_swap_mib"] = max(r["high_swap_mib"], int(v[5]))
     return r
+
+CPU_NAMES = {"init.scope": "pid1", "systemd-journald.service": "journald", "agentcgroupd.service": "daemon",
+             "agent-high.slice": "high", "agent-low1.slice": "low1", "agent-low2.slice": "low2"}
+CPU_KEYS = ("high", "low1", "low2", "pid1", "journald", "daemon", "other", "idle")
+
+def cpu_str(c):
+    return " ".join("%s=%d" % (k, c.get(k, 0)) for k in CPU_KEYS)
 
 RECLAIM_KEYS = ("pgscan_kswapd", "pgscan_direct", "allocstall", "pswpout", "pswpin")
 
@@ -152,6 +169,8 @@ def run_line(r):
         s += " reclaim_mib[%s]" % reclaim_str(r)
     if r["high_stall_ms"] is not None:
         s += " high_memory_stall_ms=%s" % fmt(r["high_stall_ms"])
+    if r["cpu_ms"]:
+        s += " cpu_ms[%s]" % cpu_str(r["cpu_ms"])
     s += " oom_kills=[%s]" % ",".join("%s(adj %s)" % (o[0].replace(".scope", ""), o[1] if len(o) > 1 else "?") for o in r["oom"])
     return s
 
@@ -240,6 +259,11 @@ def summary(base, modes, arms):
                     mode, arm, " ".join("%s=%s" % (k, mmm([r["vmstat"].get(k, 0) / (1 if k == "allocstall" else 256.0)
                                                             for r in runs[arm]])) for k in RECLAIM_KEYS),
                     mmm([r["high_swap_mib"] for r in runs[arm]]), mmm([r["high_stall_ms"] for r in runs[arm]])))
+            if any(r["cpu_ms"] for r in runs[arm]):
+                # Where the CPU went during the run (ms, both CPUs together; other: kernel
+                # threads such as kswapd, interrupts, everything no cgroup above names).
+                print("RESULT cpu_ms mode=%s arm=%s %s (median[min..max] over runs)" % (
+                    mode, arm, " ".join("%s=%s" % (k, mmm([r["cpu_ms"].get(k, 0) for r in runs[arm]])) for k in CPU_KEYS)))
             oom = {}
             for r in runs[arm]:
                 for o in r["oom"]:
