@@ -11,7 +11,7 @@ assert_daemon_healthy
 status=$(unit_prop agentcgroupd.service StatusText)
 log "status: $status"
 assert_contains "$status" "Managing"
-journal_since | grep -q "Loaded configuration: 5 file(s), 4 profile(s), 3 match rule(s)." ||
+journal_since | grep -q "Loaded configuration: 5 file(s), 5 profile(s), 4 match rule(s)." ||
     { journal_since; fail "no 'Loaded configuration' entry with the vendor files"; }
 assert_eq 1 "$(journal_since MESSAGE_ID=2f7e188466d54d9a9b94e77129de5a5d | wc -l)" \
     "config-loaded entries with their MESSAGE_ID"

@@ -5,7 +5,7 @@
 . /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
 
 out=$(agentcgroupctl verify) || fail "verify rejects the vendor configuration: $out"
-assert_contains "$out" "5 file(s), 4 profile(s), 3 match rule(s): OK"
+assert_contains "$out" "5 file(s), 5 profile(s), 4 match rule(s): OK"
 
 daemon_start
 dropin_write 90-bad.conf $'[Profile:tool-burst]\nMemoryHigh=lots\n[Match:m]\nUnit=a[b.scope\nProfile=ghost\n[Nope]'
