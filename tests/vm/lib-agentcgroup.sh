@@ -256,7 +256,7 @@ tenants_setup() {
 # DIR/applied.json (when systemd confirmed each action, with its reaction time), DIR/oom.txt
 # (the kernel's OOM kills: "<scope> <oom_score_adj>" per kill).
 tenants_run() {
-    local arm=$1 dir=$2 n cursor pids=() names=(high low1 low2) i rc
+    local arm=$1 dir=$2 n f cursor pids=() names=(high low1 low2) i rc
     shift 2
     [[ $arm == alone ]] && names=(high)
     rm -rf "$dir"; mkdir -p "$dir"
@@ -327,6 +327,11 @@ tenants_run() {
         echo "$rc" > "$dir/${names[i]}.rc"
     done
     kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
+    # The tenants' slices' CPU weights as the run ended: what ranked them.
+    for n in high low1 low2; do
+        f=/sys/fs/cgroup/agent.slice/agent-$n.slice/cpu.weight
+        printf '%s:%s ' "$n" "$(cat "$f" 2>/dev/null || echo -)"
+    done > "$dir/weights"
     grep -E "^($TENANT_VMSTAT)" /proc/vmstat | awk 'NR == FNR { b[$1] = $2; next } { print $1, $2 - b[$1] }' \
         "$dir/vmstat.before" - > "$dir/vmstat.txt"
     echo "$(( $(tenant_high_stall_us) - stall0 ))" > "$dir/high_stall_us"
@@ -384,6 +389,13 @@ tenants_reset() {
         systemctl stop "tenant-$n.scope" 2>/dev/null || true
         systemctl reset-failed "tenant-$n.scope" 2>/dev/null || true
     done
+    # The session slices too, with what was set on them at run time (the daemon's profiles: CPU
+    # weights outlive the daemon, as profile settings do), so that no run inherits another
+    # arm's settings.
+    for n in high low1 low2; do
+        systemctl stop "agent-$n.slice" 2>/dev/null || true
+    done
+    systemctl revert agent-high.slice agent-low1.slice agent-low2.slice >/dev/null 2>&1 || true
 }
 
 # tenants_mem DIR: "slice_peak=MiB lows_at_peak=MiB" from the samples of tenants_run

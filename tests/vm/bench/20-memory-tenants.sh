@@ -171,6 +171,9 @@ def run_line(r):
         s += " high_memory_stall_ms=%s" % fmt(r["high_stall_ms"])
     if r["cpu_ms"]:
         s += " cpu_ms[%s]" % cpu_str(r["cpu_ms"])
+    p = os.path.join(r["dir"], "weights")
+    if os.path.exists(p):
+        s += " slice_cpu_weight[%s]" % open(p).read().strip().replace(" ", ",")
     s += " oom_kills=[%s]" % ",".join("%s(adj %s)" % (o[0].replace(".scope", ""), o[1] if len(o) > 1 else "?") for o in r["oom"])
     return s
 
