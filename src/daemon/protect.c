@@ -53,13 +53,15 @@ static uint64_t add_sat(uint64_t a, uint64_t b) {
 }
 
 static void record_write(Manager *m, const ProtectedSlice *s) {
-        _cleanup_(freep) char *p = state_record_prepare(m, PROTECT_DIR, s->name);
+        _cleanup_(freep) char *p = NULL;
         _cleanup_(fclosep) FILE *f = NULL;
 
+        /* Called at every update: only the first write creates directories. */
+        if (state_record_exists(m, PROTECT_DIR, s->name))
+                return; /* the first original stands: a restarted daemon must not record its own value */
+        p = state_record_prepare(m, PROTECT_DIR, s->name);
         if (!p)
                 return (void) log_oom();
-        if (access(p, F_OK) == 0)
-                return; /* the first original stands: a restarted daemon must not record its own value */
         f = fopen(p, "we");
         if (!f || fprintf(f, "%" PRIu64 "\n", s->original) < 0 || fflush(f) != 0)
                 log_unit_warning_errno(s->name, -errno, "Failed to record its MemoryLow= in %s; a crash now "

@@ -7,6 +7,10 @@
 #include "macro.h"
 #include "state-record.h"
 
+static char *record_path(Manager *m, const char *kind, const char *unit) {
+        return asprintf_safe("%s/%s/%s", m->state_dir, kind, unit);
+}
+
 char *state_record_prepare(Manager *m, const char *kind, const char *unit) {
         _cleanup_(freep) char *dir = asprintf_safe("%s/%s", m->state_dir, kind);
 
@@ -14,17 +18,17 @@ char *state_record_prepare(Manager *m, const char *kind, const char *unit) {
                 return NULL;
         (void) mkdir(m->state_dir, 0755);
         (void) mkdir(dir, 0755);
-        return asprintf_safe("%s/%s", dir, unit);
+        return record_path(m, kind, unit);
 }
 
 bool state_record_exists(Manager *m, const char *kind, const char *unit) {
-        _cleanup_(freep) char *p = asprintf_safe("%s/%s/%s", m->state_dir, kind, unit);
+        _cleanup_(freep) char *p = record_path(m, kind, unit);
 
         return p && access(p, F_OK) == 0;
 }
 
 void state_record_remove(Manager *m, const char *kind, const char *unit) {
-        _cleanup_(freep) char *p = asprintf_safe("%s/%s/%s", m->state_dir, kind, unit);
+        _cleanup_(freep) char *p = record_path(m, kind, unit);
 
         if (p && unlink(p) < 0 && errno != ENOENT)
                 log_unit_warning_errno(unit, -errno, "Failed to remove %s: %m", p);
