@@ -18,6 +18,7 @@
 #include "cpu.h"
 #include "memory.h"
 #include "protect.h"
+#include "reclaim.h"
 #include "message-ids.h"
 #include "strv.h"
 #include "unit.h"
@@ -33,7 +34,6 @@ int manager_new(Manager **ret, char **config_dirs) {
         if (!m->config_dirs)
                 return -ENOMEM;
         m->physical_memory = physical_memory();
-        m->reclaim_pipe[0] = m->reclaim_pipe[1] = -1;
         m->state_dir = strdup(getenv("RUNTIME_DIRECTORY") ?: "/run/agentcgroup");
         if (!m->state_dir)
                 return -ENOMEM;
@@ -57,9 +57,7 @@ Manager *manager_free(Manager *m) {
         manager_free_units(m);
         sd_event_source_unref(m->status_timer);
         sd_event_source_unref(m->mem_timer);
-        sd_event_source_unref(m->reclaim_source);
-        safe_close(m->reclaim_pipe[0]);
-        safe_close(m->reclaim_pipe[1]);
+        m->reclaim_helper = reclaim_helper_free(m->reclaim_helper);
         free(m->state_dir);
         memcg_bpf_free(m->bpf);
         protect_free(m);

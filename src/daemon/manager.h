@@ -58,8 +58,9 @@ typedef struct Manager {
         bool mem_timer_armed;
         uint64_t mem_last_eval_usec;
         uint64_t mem_wake_usec;         /* first kernel event since the last evaluation, 0: none */
-        int reclaim_pipe[2];            /* memory.reclaim workers report here */
-        sd_event_source *reclaim_source;
+        uint64_t mem_evaluations;       /* counters, for the metrics and the stop message */
+        uint64_t mem_wakeups[_MEM_WAKE_MAX];
+        struct ReclaimHelper *reclaim_helper; /* writes memory.reclaim, in its own scope (reclaim.c) */
         MemcgBpf *bpf;                  /* in-kernel memory observation and hooks (bpf-memcg.c) */
         SchedBpf *sched;                /* the sched_ext scheduler (bpf-sched.c, cpu.c) */
         struct ProtectedSlice **protected; /* slices given MemoryLow= for protected units (protect.c) */

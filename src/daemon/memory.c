@@ -24,6 +24,7 @@
 #include "memory.h"
 #include "profile-props.h"
 #include "protect.h"
+#include "reclaim.h"
 #include "state-record.h"
 #include "message-ids.h"
 #include "strv.h"
@@ -187,6 +188,8 @@ void memory_config_changed(Manager *m) {
 /* How far above its use a unit is held while the worker reclaims it: what it may allocate
  * until the next look, without PID 1 reclaiming in SetUnitProperties. */
 #define HIGH_HOLD_MARGIN (8ULL << 20)
+/* Reclaim rounds before the target goes to PID 1 anyway. */
+#define RECLAIM_ROUNDS_MAX 3
 
 enum {
         MEM_OP_KILL   = 1 << 0,
@@ -327,17 +330,25 @@ static int mem_call_send(TrackedUnit *u, unsigned op) {
                 uint64_t v = u->pending_high == UINT64_MAX ? profile_high_of(u) : u->pending_high;
 
                 /* Below current use, PID 1 would reclaim the difference itself before it answers
-                 * (memory.high writes reclaim synchronously: seconds under TCG with zram), and
-                 * hold up every other call to it. While our worker reclaims, hold the unit a
-                 * little above where it is now; the target follows once the worker is done. */
+                 * (memory.high writes reclaim synchronously: seconds under TCG with zram), on
+                 * its own CPU time, and hold up every other call to it. While our worker
+                 * reclaims, the unit is held a little above where it is now; the target follows
+                 * once the worker is done, when little is left for PID 1 to reclaim. (Not held
+                 * for good: then nothing would keep the unit at the target, it would fault its
+                 * pages back in, and the worker would reclaim them again and again.) */
                 if (u->reclaiming) {
                         uint64_t cur = u->mem.sample.current;
 
                         if (u->cgroup_fd >= 0)
                                 (void) cg_read_u64_at(u->cgroup_fd, "memory.current", &cur);
                         if (v < cur) {
+                                uint64_t target = v;
+
                                 v = (cur + HIGH_HOLD_MARGIN + (1ULL << 20) - 1) & ~((1ULL << 20) - 1);
                                 u->high_after_reclaim = true;
+                                log_unit_debug(u->name, "memory.high held at %" PRIu64 " MiB, above its use of %" PRIu64
+                                               " MiB, while the worker reclaims; then %" PRIu64 " MiB.",
+                                               v >> 20, cur >> 20, target >> 20);
                         }
                 }
 
@@ -386,108 +397,62 @@ static void memory_dispatch_ops(TrackedUnit *u) {
                 u->mem_ops_woke_usec = u->mem_ops_decided_usec = 0;
 }
 
-/* ---- memory.reclaim, off the event loop: a write blocks until the kernel has reclaimed ---- */
+/* ---- memory.reclaim, by the helper (reclaim.c): a write blocks until the kernel has reclaimed ---- */
 
-typedef struct ReclaimJob {
-        Manager *manager;
-        char *unit;
-        int cgroup_fd;
-        uint64_t bytes;
-        uint64_t started_usec, took_usec;
-        int error;
-} ReclaimJob;
+static void memory_reclaim(TrackedUnit *u, uint64_t bytes);
 
-static void *reclaim_thread(void *p) {
-        ReclaimJob *j = p;
-        _cleanup_(closep) int fd = -EBADF;
-        struct sched_param sp = {};
-        char buf[32];
-        int n;
+void memory_reclaim_done(Manager *m, const char *unit, int error, uint64_t bytes, uint64_t took_usec) {
+        TrackedUnit *u = manager_get_unit(m, unit);
 
-        /* The kernel compresses (zram) or writes out what this write reclaims on this thread's
-         * CPU time: only CPU nobody else wants goes to it, not the protected units' time. The
-         * unit being squeezed still reclaims in its own allocations, as memory.high makes it. */
-        (void) pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+        if (error < 0)
+                log_unit_debug_errno(unit, error, "memory.reclaim failed: %m");
+        else
+                log_unit_debug(unit, "Reclaimed up to %" PRIu64 " MiB in %" PRIu64 " ms.", bytes >> 20,
+                               took_usec / USEC_PER_MSEC);
+        if (!u || !u->reclaiming)
+                return;
+        u->reclaiming = false;
+        if (!u->high_after_reclaim)
+                return;
+        /* Still well above the target (it faulted pages back in, or more was charged meanwhile):
+         * another round, a few at most, rather than leaving the rest to PID 1. */
+        if (error >= 0 && u->pending_high != UINT64_MAX && u->reclaim_rounds < RECLAIM_ROUNDS_MAX) {
+                uint64_t cur = u->mem.sample.current;
 
-        fd = openat(j->cgroup_fd, "memory.reclaim", O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-                j->error = -errno;
-        else {
-                n = snprintf(buf, sizeof buf, "%" PRIu64, j->bytes);
-                /* EAGAIN: less than asked for could be reclaimed; that is an answer, not a failure. */
-                if (write(fd, buf, n) < 0 && errno != EAGAIN)
-                        j->error = -errno;
+                (void) cg_read_u64_at(u->cgroup_fd, "memory.current", &cur);
+                if (cur > u->pending_high + HIGH_HOLD_MARGIN) {
+                        u->reclaim_rounds++;
+                        memory_reclaim(u, cur - u->pending_high);
+                        if (u->reclaiming)
+                                return;
+                }
         }
-        j->took_usec = now_usec(CLOCK_MONOTONIC) - j->started_usec;
-        (void) write(j->manager->reclaim_pipe[1], &j, sizeof j);
-        return NULL;
+        /* The target now: what is left for PID 1 to reclaim is little. */
+        u->reclaim_rounds = 0;
+        u->high_after_reclaim = false;
+        u->mem_ops |= MEM_OP_HIGH;
+        memory_dispatch_ops(u);
 }
 
-static int on_reclaim_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        Manager *m = userdata;
-        ReclaimJob *j;
+static void forget_reclaim(TrackedUnit *u, void *userdata) {
+        if (u->reclaiming)
+                memory_reclaim_done(u->manager, u->name, -ECONNRESET, 0, 0);
+}
 
-        while (read(fd, &j, sizeof j) == sizeof j) {
-                TrackedUnit *u = manager_get_unit(m, j->unit);
-
-                if (u) {
-                        u->reclaiming = false;
-                        if (u->high_after_reclaim) { /* now the target: little left for PID 1 to reclaim */
-                                u->high_after_reclaim = false;
-                                u->mem_ops |= MEM_OP_HIGH;
-                                memory_dispatch_ops(u);
-                        }
-                }
-                if (j->error < 0)
-                        log_unit_debug_errno(j->unit, j->error, "memory.reclaim failed: %m");
-                else
-                        log_unit_debug(j->unit, "Reclaimed up to %" PRIu64 " MiB in %" PRIu64 " ms.",
-                                       j->bytes >> 20, j->took_usec / USEC_PER_MSEC);
-                close(j->cgroup_fd);
-                free(j->unit);
-                free(j);
-        }
-        return 0;
+void memory_reclaim_lost(Manager *m) {
+        manager_foreach_unit(m, forget_reclaim, NULL);
 }
 
 static void memory_reclaim(TrackedUnit *u, uint64_t bytes) {
-        Manager *m = u->manager;
-        pthread_attr_t attr;
-        pthread_t t;
-        ReclaimJob *j;
+        int r;
 
-        if (u->reclaiming || u->cgroup_fd < 0 || bytes < (1 << 20))
+        if (u->reclaiming || u->cgroup_fd < 0 || isempty(u->control_group) || bytes < (1 << 20))
                 return;
-        if (m->reclaim_pipe[0] < 0) {
-                if (pipe2(m->reclaim_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
-                    sd_event_add_io(m->event, &m->reclaim_source, m->reclaim_pipe[0], EPOLLIN, on_reclaim_done, m) < 0) {
-                        log_warning("Cannot start memory.reclaim worker; not reclaiming.");
-                        return;
-                }
-        }
-        j = calloc(1, sizeof(*j));
-        if (!j)
-                return (void) log_oom();
-        *j = (ReclaimJob) { .manager = m, .unit = strdup(u->name), .bytes = bytes,
-                            .cgroup_fd = fcntl(u->cgroup_fd, F_DUPFD_CLOEXEC, 3),
-                            .started_usec = now_usec(CLOCK_MONOTONIC) };
-        if (!j->unit || j->cgroup_fd < 0)
-                goto fail;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&t, &attr, reclaim_thread, j) != 0) {
-                pthread_attr_destroy(&attr);
-                goto fail;
-        }
-        pthread_attr_destroy(&attr);
-        u->reclaiming = true;
-        return;
-fail:
-        log_unit_warning(u->name, "Cannot start reclaiming its memory.");
-        if (j->cgroup_fd >= 0)
-                close(j->cgroup_fd);
-        free(j->unit);
-        free(j);
+        r = reclaim_request(u->manager, u->name, u->control_group, bytes);
+        if (r < 0)
+                log_unit_warning_errno(u->name, r, "Cannot ask for its memory to be reclaimed: %m");
+        else
+                u->reclaiming = true;
 }
 
 /* ---- oom_score_adj: the kernel's OOM killer picks by profile, not by size alone ---- */
@@ -534,10 +499,11 @@ static void memory_adjust_oom_scores(TrackedUnit *u, uint64_t now) {
 /* ---- evaluation ---- */
 
 static void memory_schedule(Manager *m, uint64_t delay);
-static void note_wake(Manager *m);
+static void note_wake(Manager *m, MemWakeSource source);
 static int open_pressure_trigger(int cgroup_fd, const char *name);
 
-static void note_wake(Manager *m) {
+static void note_wake(Manager *m, MemWakeSource source) {
+        m->mem_wakeups[source]++;
         if (m->mem_wake_usec == 0)
                 m->mem_wake_usec = now_usec(CLOCK_MONOTONIC);
 }
@@ -545,7 +511,7 @@ static void note_wake(Manager *m) {
 static int on_memory_events(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
         TrackedUnit *u = userdata;
 
-        note_wake(u->manager);
+        note_wake(u->manager, MEM_WAKE_UNIT_EVENTS);
         memory_schedule(u->manager, 0);
         return 0;
 }
@@ -558,7 +524,7 @@ static int on_pressure(sd_event_source *s, int fd, uint32_t revents, void *userd
                 u->pressure_source = sd_event_source_disable_unref(u->pressure_source);
                 return 0;
         }
-        note_wake(u->manager);
+        note_wake(u->manager, MEM_WAKE_UNIT_PRESSURE);
         memory_schedule(u->manager, 0);
         return 0;
 }
@@ -711,6 +677,46 @@ static void memory_execute(TrackedUnit *u, const MemDomain *d, uint64_t woke, ui
         memory_dispatch_ops(u);
 }
 
+/* An inotify watch on the cgroup's own events: memory.events.local, not memory.events, whose
+ * counts include every descendant's. A throttled tool call's memory.high events would otherwise
+ * wake the loop through each of its ancestors, up to 100 times a second each; its own watch and
+ * the timer already cover it. memory.events on kernels without the local file (before 5.2). */
+static int watch_own_events(Manager *m, const char *dir, sd_event_source **ret,
+                            sd_event_inotify_handler_t handler, void *userdata) {
+        static const char * const names[] = { "memory.events.local", "memory.events" };
+        int r = -ENOENT;
+
+        for (size_t i = 0; i < ELEMENTSOF(names) && r == -ENOENT; i++) {
+                _cleanup_(freep) char *p = asprintf_safe("%s/%s", dir, names[i]);
+
+                if (!p)
+                        return -ENOMEM;
+                r = sd_event_add_inotify(m->event, ret, p, IN_MODIFY, handler, userdata);
+        }
+        return r;
+}
+
+/* A unit's own events are watched only while they tell the policy something (mem_unit_wants_events()).
+ * The watch is dropped, not disabled: the kernel would go on queueing the events and waking us. */
+static void unit_events_watch_update(TrackedUnit *u) {
+        _cleanup_(freep) char *dir = NULL;
+        int r;
+
+        if (!mem_unit_wants_events(&u->mem)) {
+                u->events_source = sd_event_source_disable_unref(u->events_source);
+                return;
+        }
+        if (u->events_source || u->cgroup_fd < 0)
+                return;
+        dir = asprintf_safe(CGROUP_ROOT "%s", u->control_group);
+        if (!dir)
+                return (void) log_oom();
+        r = watch_own_events(u->manager, dir, &u->events_source, on_memory_events, u);
+        if (r < 0 && !u->events_watch_failed)
+                log_unit_warning_errno(u->name, r, "Cannot watch the memory events of %s: %m", dir);
+        u->events_watch_failed = r < 0;
+}
+
 /* ---- domains: their own memory.events (max, oom) and pressure wake the loop too ---- */
 
 struct DomainWatch {
@@ -733,7 +739,7 @@ static DomainWatch *domain_watch_free(DomainWatch *w) {
 }
 
 static int on_domain_event(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
-        note_wake(userdata);
+        note_wake(userdata, MEM_WAKE_DOMAIN_EVENTS);
         memory_schedule(userdata, 0);
         return 0;
 }
@@ -741,14 +747,14 @@ static int on_domain_event(sd_event_source *s, const struct inotify_event *ev, v
 static int on_domain_pressure(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         if (revents & EPOLLERR) /* the cgroup went away */
                 return sd_event_source_set_enabled(s, SD_EVENT_OFF);
-        note_wake(userdata);
+        note_wake(userdata, MEM_WAKE_DOMAIN_PRESSURE);
         memory_schedule(userdata, 0);
         return 0;
 }
 
 /* Marks the domain's watch as in use, making it on first sight. */
 static void domain_watch(Manager *m, const char *root) {
-        _cleanup_(freep) char *dir = NULL, *events = NULL;
+        _cleanup_(freep) char *dir = NULL;
         DomainWatch *w, **a;
         int r;
 
@@ -760,12 +766,11 @@ static void domain_watch(Manager *m, const char *root) {
                         return;
                 }
         dir = asprintf_safe(CGROUP_ROOT "%s", root);
-        events = asprintf_safe(CGROUP_ROOT "%s/memory.events", root);
         w = calloc(1, sizeof(DomainWatch));
         a = reallocarray(m->domains, m->n_domains + 1, sizeof(DomainWatch *));
         if (a)
                 m->domains = a;
-        if (!dir || !events || !w || !a || !(w->root = strdup(root))) {
+        if (!dir || !w || !a || !(w->root = strdup(root))) {
                 free(w);
                 return (void) log_oom();
         }
@@ -775,9 +780,9 @@ static void domain_watch(Manager *m, const char *root) {
         if (w->cgroup_fd < 0)
                 log_debug_errno(-errno, "Cannot open %s, not watching the domain: %m", dir);
         else {
-                r = sd_event_add_inotify(m->event, &w->events_source, events, IN_MODIFY, on_domain_event, m);
+                r = watch_own_events(m, dir, &w->events_source, on_domain_event, m);
                 if (r < 0)
-                        log_warning_errno(r, "Cannot watch %s: %m", events);
+                        log_warning_errno(r, "Cannot watch the memory events of %s: %m", dir);
                 r = open_pressure_trigger(w->cgroup_fd, root);
                 if (r >= 0) {
                         w->pressure_fd = r;
@@ -843,6 +848,7 @@ static int memory_evaluate(Manager *m) {
 
         woke = m->mem_wake_usec;
         m->mem_wake_usec = 0;
+        m->mem_evaluations++;
         (void) read_meminfo(&host.available, &swap_free);
         host.swap = swap_free != UINT64_MAX && swap_free > (64ULL << 20);
         host.swap_free = host.swap ? swap_free : 0;
@@ -886,6 +892,7 @@ static int memory_evaluate(Manager *m) {
                         TrackedUnit *u = c.members[k].unit;
 
                         memory_execute(u, &d, woke, now);
+                        unit_events_watch_update(u);
                         /* The CPU scheduler takes a unit stalled on memory for thrashing until
                          * the next look, or a little longer while no event comes. */
                         cpu_unit_pressure(u, u->mem.stall_permyriad, MAX(4 * m->mem_settings.evaluate_usec, 1000000ULL));
@@ -958,7 +965,7 @@ static int open_pressure_trigger(int cgroup_fd, const char *name) {
 
 int memory_watch_unit(TrackedUnit *u, const Profile *p) {
         Manager *m = u->manager;
-        _cleanup_(freep) char *dir = NULL, *events = NULL;
+        _cleanup_(freep) char *dir = NULL;
         int r;
 
         mem_params_from_profile(p, m->physical_memory, &u->mem.params);
@@ -978,17 +985,14 @@ int memory_watch_unit(TrackedUnit *u, const Profile *p) {
                 return 0;
 
         dir = asprintf_safe(CGROUP_ROOT "%s", u->control_group);
-        events = asprintf_safe(CGROUP_ROOT "%s/memory.events", u->control_group);
-        if (!dir || !events)
+        if (!dir)
                 return log_oom();
         u->cgroup_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (u->cgroup_fd < 0) {
                 r = -errno;
                 return log_unit_debug_errno(u->name, r, "Cannot open %s, not watching its memory: %m", dir);
         }
-        r = sd_event_add_inotify(m->event, &u->events_source, events, IN_MODIFY, on_memory_events, u);
-        if (r < 0)
-                log_unit_warning_errno(u->name, r, "Cannot watch %s: %m", events);
+        unit_events_watch_update(u);
 
         r = open_pressure_trigger(u->cgroup_fd, u->name);
         if (r < 0)
@@ -1095,6 +1099,7 @@ void memory_release_unit(TrackedUnit *u) {
         u->mem_state_call = u->mem_high_call = (MemCall) {};
         u->reclaiming = false;
         u->high_after_reclaim = false;
+        u->reclaim_rounds = 0;
 }
 
 /* ---- stopping ---- */
@@ -1148,4 +1153,9 @@ void memory_shutdown(Manager *m) {
         if (c.thawed + c.restored + c.failed > 0)
                 log_info("Stopping: thawed %u unit(s), put back MemoryHigh= on %u, %u failure(s).",
                          c.thawed, c.restored, c.failed);
+        /* What the memory policy cost: the benchmarks read it, operators may too. */
+        log_info("Memory policy: %" PRIu64 " evaluation(s); woken by unit events %" PRIu64 ", unit pressure %" PRIu64
+                 ", domain events %" PRIu64 ", domain pressure %" PRIu64 ".",
+                 m->mem_evaluations, m->mem_wakeups[MEM_WAKE_UNIT_EVENTS], m->mem_wakeups[MEM_WAKE_UNIT_PRESSURE],
+                 m->mem_wakeups[MEM_WAKE_DOMAIN_EVENTS], m->mem_wakeups[MEM_WAKE_DOMAIN_PRESSURE]);
 }

@@ -35,6 +35,11 @@ void memory_unwatch_unit(TrackedUnit *u, bool gone);
 /* Closes what watches the unit and nothing else (the record is freed at exit). */
 void memory_release_unit(TrackedUnit *u);
 
+/* The helper's answer to reclaim_request(): error 0 or a negative errno, and how long it took. */
+void memory_reclaim_done(Manager *m, const char *unit, int error, uint64_t bytes, uint64_t took_usec);
+/* The helper died with requests in flight: none of them will be answered. */
+void memory_reclaim_lost(Manager *m);
+
 /* The cgroup path of the unit's domain: the topmost slice it sits in that ManagedSlices= names,
  * whose limit its memory counts against; "/" when there is none. */
 char *memory_domain_root(Manager *m, const char *cgroup);

@@ -29,6 +29,17 @@ static const char * const op_names[_METRICS_OP_MAX] = {
         [METRICS_OP_MEMORY_HIGH] = "memory_high",
 };
 
+static const char * const wake_names[_MEM_WAKE_MAX] = {
+        [MEM_WAKE_UNIT_EVENTS] = "unit_events",
+        [MEM_WAKE_UNIT_PRESSURE] = "unit_pressure",
+        [MEM_WAKE_DOMAIN_EVENTS] = "domain_events",
+        [MEM_WAKE_DOMAIN_PRESSURE] = "domain_pressure",
+};
+
+const char *mem_wake_source_to_string(MemWakeSource s) {
+        return s >= 0 && s < _MEM_WAKE_MAX ? wake_names[s] : NULL;
+}
+
 /* The actions the memory policy takes, by the names the journal's AGENTCGROUP_ACTION= uses. */
 static const MemAction counted_actions[] = {
         MEM_ACTION_THROTTLE, MEM_ACTION_RELAX, MEM_ACTION_FREEZE, MEM_ACTION_THAW, MEM_ACTION_KILL,
@@ -261,6 +272,15 @@ static int write_daemon(Manager *m, FILE *f, const Collect *c) {
                                                         "mode", (char *) action_mode_to_string(k)),
                                                  m->n_actions[a][k]);
                 }
+
+        r = r ?: prom_family(f, "agentcgroup_memory_evaluations_total", PROM_COUNTER,
+                             "Looks of the memory policy at the managed units, on kernel events and on its timer.");
+        r = r ?: prom_sample_u64(f, "agentcgroup_memory_evaluations_total", NULL, m->mem_evaluations);
+        r = r ?: prom_family(f, "agentcgroup_memory_wakeups_total", PROM_COUNTER,
+                             "Kernel events that woke the memory policy, by source.");
+        for (MemWakeSource w = 0; w < _MEM_WAKE_MAX; w++)
+                r = r ?: prom_sample_u64(f, "agentcgroup_memory_wakeups_total", LABELS("source", (char *) wake_names[w]),
+                                         m->mem_wakeups[w]);
 
         r = r ?: prom_family(f, "agentcgroup_reaction_seconds", PROM_HISTOGRAM,
                              "From the kernel event (or, on a timer, the decision) to systemd's answer to the call "

@@ -24,6 +24,17 @@ typedef enum MetricsOp {
         _METRICS_OP_MAX,
 } MetricsOp;
 
+/* What woke the memory evaluation: the kernel events it counts, by source. */
+typedef enum MemWakeSource {
+        MEM_WAKE_UNIT_EVENTS,     /* a unit's memory.events.local */
+        MEM_WAKE_UNIT_PRESSURE,   /* a unit's PSI trigger */
+        MEM_WAKE_DOMAIN_EVENTS,   /* a managed slice's (domain's) memory.events.local */
+        MEM_WAKE_DOMAIN_PRESSURE,
+        _MEM_WAKE_MAX,
+} MemWakeSource;
+
+const char *mem_wake_source_to_string(MemWakeSource s);
+
 int metrics_setup(Manager *m);
 void metrics_free(Manager *m);
 /* A new configuration: starts, moves or stops the file writer. */

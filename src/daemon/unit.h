@@ -86,7 +86,8 @@ struct TrackedUnit {
         uint64_t last_action_realtime;  /* CLOCK_REALTIME usec of the last action, 0: none */
         int cgroup_fd;                  /* the unit's cgroup directory, -1 while not watched */
         int pressure_fd;                /* memory.pressure with a PSI trigger, -1: none */
-        sd_event_source *events_source; /* inotify on memory.events */
+        sd_event_source *events_source; /* inotify on memory.events.local, while wanted */
+        bool events_watch_failed;       /* logged once */
         sd_event_source *pressure_source;
         unsigned mem_ops;               /* MEM_OP_* still to send */
         /* For the reaction time of the actions: the kernel event that woke the evaluation that
@@ -98,6 +99,7 @@ struct TrackedUnit {
         uint64_t pending_high;          /* memory.high for the next MEM_OP_HIGH; UINT64_MAX: the profile's */
         bool reclaiming;                /* a memory.reclaim write is running in the worker */
         bool high_after_reclaim;        /* memory.high held at current use until it is done */
+        unsigned reclaim_rounds;        /* ... and how many rounds the worker took so far */
         uint64_t oom_adjust_usec;       /* last oom_score_adj pass over its processes */
         UnitCounts counted;             /* its own counts as the metrics last reported them (metrics.c) */
         UnitCounts retired;             /* of units summed into its series that are gone (metrics.c) */

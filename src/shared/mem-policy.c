@@ -570,6 +570,10 @@ uint64_t mem_policy_next_check(MemUnit **units, size_t n, const MemDomain *d, co
         return MAX(delay, s->evaluate_usec);
 }
 
+bool mem_unit_wants_events(const MemUnit *u) {
+        return u->state != MEM_STATE_THROTTLED && u->state != MEM_STATE_FROZEN;
+}
+
 void mem_unit_restart(MemUnit *u, uint64_t now) {
         if (u->state == MEM_STATE_FROZEN && now > u->frozen_since)
                 u->frozen_total_usec += now - u->frozen_since;

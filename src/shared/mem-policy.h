@@ -157,6 +157,12 @@ bool mem_policy_evaluate(MemUnit **units, size_t n, const MemDomain *domain, con
  * at least settings->evaluate_usec; USEC_UNSET when nothing wants headroom. */
 uint64_t mem_policy_next_check(MemUnit **units, size_t n, const MemDomain *domain, const MemSettings *settings);
 
+/* Whether a kernel event of the unit's own (memory.events) tells the policy something new. Not
+ * while it is THROTTLED or FROZEN: then the memory.high in force is the policy's, the kernel
+ * reports crossing it up to 100 times a second, and mem_policy_evaluate() looks at the unit every
+ * settings->evaluate_usec anyway. Its pressure trigger and its domain's events still wake. */
+bool mem_unit_wants_events(const MemUnit *u);
+
 /* Forgets the escalation (state, burst, squeeze, freeze timers, memory.high in force) but not the
  * samples, the stall window or the counters: the policy starts over from RUNNING on what it sees
  * next. For a change of Mode= (monitor mode carried nothing out, so there is nothing to build on;

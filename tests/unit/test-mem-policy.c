@@ -621,11 +621,17 @@ TEST(restart_after_mode_change) {
         unit_init(&hi, "hi.scope", PROFILE_CLASS_INTERACTIVE, 1200 * MiB);
         unit_init(&lo, "lo.scope", PROFILE_CLASS_BACKGROUND, 780 * MiB);
         lo.params.kill = false;
+        ASSERT_TRUE(mem_unit_wants_events(&lo));
         step(units, 2, &d, &now, 100 * MS);
+        ASSERT_EQ(mem_unit_wants_events(&lo), lo.state == MEM_STATE_RUNNING);
         while (lo.state != MEM_STATE_FROZEN) {
                 stall(&hi, 100 * MS, 3000);
                 step(units, 2, &d, &now, 100 * MS);
+                /* Its own events are the policy's memory.high being hit: not wanted meanwhile. */
+                ASSERT_EQ(mem_unit_wants_events(&lo), lo.state == MEM_STATE_RUNNING);
         }
+        ASSERT_FALSE(mem_unit_wants_events(&lo));
+        ASSERT_TRUE(mem_unit_wants_events(&hi));
         frozen_at = now;
         ASSERT_TRUE(lo.effective_high != 0 && lo.effective_high != UINT64_MAX);
         ASSERT_EQ(lo.n_throttled, 1);
@@ -634,6 +640,7 @@ TEST(restart_after_mode_change) {
         now += 300 * MS;
         mem_unit_restart(&lo, now);
         ASSERT_EQ(lo.state, MEM_STATE_RUNNING);
+        ASSERT_TRUE(mem_unit_wants_events(&lo));
         ASSERT_U64_EQ(lo.effective_high, 0);
         ASSERT_U64_EQ(lo.frozen_since, 0);
         ASSERT_U64_EQ(lo.frozen_total_usec, now - frozen_at);

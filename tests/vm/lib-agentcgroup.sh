@@ -332,6 +332,13 @@ tenants_run() {
         f=/sys/fs/cgroup/agent.slice/agent-$n.slice/cpu.weight
         printf '%s:%s ' "$n" "$(cat "$f" 2>/dev/null || echo -)"
     done > "$dir/weights"
+    # How often the kernel reported a tenant over memory.high (hierarchical count of its slice):
+    # each report is an inotify wake-up for PID 1 (which watches every scope's memory.events) and,
+    # unless it drops the watch, for the daemon.
+    for n in high low1 low2; do
+        f=/sys/fs/cgroup/agent.slice/agent-$n.slice/memory.events
+        printf '%s:%s ' "$n" "$(awk '$1 == "high" { print $2 }' "$f" 2>/dev/null || echo -)"
+    done > "$dir/high_events"
     grep -E "^($TENANT_VMSTAT)" /proc/vmstat | awk 'NR == FNR { b[$1] = $2; next } { print $1, $2 - b[$1] }' \
         "$dir/vmstat.before" - > "$dir/vmstat.txt"
     echo "$(( $(tenant_high_stall_us) - stall0 ))" > "$dir/high_stall_us"
@@ -345,6 +352,10 @@ tenants_run() {
         journalctl --no-pager -q -o json --after-cursor="$cursor" |
             jq -c "select(.MESSAGE_ID == \"$MESSAGE_ID_MEMORY_APPLIED\")" > "$dir/applied.json"
         daemon_stop
+        # Its own count of evaluations and of the kernel events that woke it (logged on stop).
+        journalctl --flush 2>/dev/null || true
+        journalctl --no-pager -q -o cat -u agentcgroupd.service --after-cursor="$cursor" |
+            grep '^Memory policy: ' | tail -n 1 > "$dir/daemon_wakeups"
     else
         journalctl --flush 2>/dev/null || true
         : > "$dir/actions.json"
@@ -365,14 +376,15 @@ tenant_high_stall_us() {
     if [[ -r $f ]]; then sed -n 's/^some .*total=\([0-9]*\).*/\1/p' "$f"; else echo 0; fi
 }
 
-# tenant_cpu_usec: "NAME USEC" lines, the CPU time used so far by PID 1, journald, the daemon,
+# tenant_cpu_usec: "NAME USEC" lines, the CPU time used so far by PID 1, journald, the daemon
+# and its memory.reclaim helper,
 # each tenant's slice, and the whole machine (busy and idle, summed over CPUs, from /proc/stat):
-# where HIGH's CPU went when it is slower than alone. What no cgroup names (kswapd, kworkers,
-# interrupts) is busy minus the rest.
+# where HIGH's CPU went when it is slower than alone. busy and idle are tick-sampled (unreliable
+# under TCG): only idle is reported.
 tenant_cpu_usec() {
     local n f v hz
     for n in init.scope system.slice/systemd-journald.service system.slice/agentcgroupd.service \
-             agent.slice/agent-high.slice agent.slice/agent-low1.slice agent.slice/agent-low2.slice; do
+             agentcgroupd-reclaim.scope agent.slice/agent-high.slice agent.slice/agent-low1.slice agent.slice/agent-low2.slice; do
         f=/sys/fs/cgroup/$n/cpu.stat v=0
         [[ -r $f ]] && v=$(awk '$1 == "usage_usec" { print $2 }' "$f")
         echo "${n##*/} ${v:-0}"

@@ -57,7 +57,7 @@ out=/tmp/bench20
 rm -rf "$out"
 
 cat > /tmp/bench20.py <<'EOF'
-import json, os, statistics, sys
+import json, os, re, statistics, sys
 
 def load(d):
     r = {"dir": d}
@@ -96,9 +96,23 @@ def load(d):
         for l in open(p):
             k, v = l.split()
             r["cpu_ms"][CPU_NAMES.get(k, k)] = int(v) / 1000.0
-        c = r["cpu_ms"]
-        if "busy" in c:
-            c["other"] = c["busy"] - sum(c.get(k, 0) for k in CPU_NAMES.values())
+    # The kernel's memory.high reports per tenant, and the daemon's evaluations and wake-ups.
+    r["high_events"] = {}
+    p = os.path.join(d, "high_events")
+    if os.path.exists(p):
+        for kv in open(p).read().split():
+            k, _, v = kv.partition(":")
+            if v.isdigit():
+                r["high_events"][k] = int(v)
+    r["daemon"] = {}
+    p = os.path.join(d, "daemon_wakeups")
+    if os.path.exists(p):
+        t = open(p).read()
+        m = re.search(r"(\d+) evaluation", t)
+        if m:
+            r["daemon"]["evaluations"] = int(m.group(1))
+            for k, v in re.findall(r"(unit events|unit pressure|domain events|domain pressure) (\d+)", t):
+                r["daemon"][k.replace(" ", "_")] = int(v)
     p = os.path.join(d, "high_stall_us")
     r["high_stall_ms"] = int(open(p).read()) / 1000.0 if os.path.exists(p) else None
     vm = r["vmstat"]
@@ -114,8 +128,10 @@ def load(d):
     return r
 
 CPU_NAMES = {"init.scope": "pid1", "systemd-journald.service": "journald", "agentcgroupd.service": "daemon",
+             "agentcgroupd-reclaim.scope": "reclaim",
              "agent-high.slice": "high", "agent-low1.slice": "low1", "agent-low2.slice": "low2"}
-CPU_KEYS = ("high", "low1", "low2", "pid1", "journald", "daemon", "other", "idle")
+# No "other" (busy minus the cgroups): /proc/stat is tick-sampled, and under TCG it went negative.
+CPU_KEYS = ("high", "low1", "low2", "pid1", "journald", "daemon", "reclaim", "idle")
 
 def cpu_str(c):
     return " ".join("%s=%d" % (k, c.get(k, 0)) for k in CPU_KEYS)
@@ -171,6 +187,10 @@ def run_line(r):
         s += " high_memory_stall_ms=%s" % fmt(r["high_stall_ms"])
     if r["cpu_ms"]:
         s += " cpu_ms[%s]" % cpu_str(r["cpu_ms"])
+    if r["high_events"]:
+        s += " memory_high_events[%s]" % ",".join("%s:%d" % kv for kv in sorted(r["high_events"].items()))
+    if r["daemon"]:
+        s += " daemon[%s]" % ",".join("%s=%d" % kv for kv in r["daemon"].items())
     p = os.path.join(r["dir"], "weights")
     if os.path.exists(p):
         s += " slice_cpu_weight[%s]" % open(p).read().strip().replace(" ", ",")
@@ -263,10 +283,18 @@ def summary(base, modes, arms):
                                                             for r in runs[arm]])) for k in RECLAIM_KEYS),
                     mmm([r["high_swap_mib"] for r in runs[arm]]), mmm([r["high_stall_ms"] for r in runs[arm]])))
             if any(r["cpu_ms"] for r in runs[arm]):
-                # Where the CPU went during the run (ms, both CPUs together; other: kernel
-                # threads such as kswapd, interrupts, everything no cgroup above names).
+                # Where the CPU went during the run (ms, both CPUs together; idle from /proc/stat).
                 print("RESULT cpu_ms mode=%s arm=%s %s (median[min..max] over runs)" % (
                     mode, arm, " ".join("%s=%s" % (k, mmm([r["cpu_ms"].get(k, 0) for r in runs[arm]])) for k in CPU_KEYS)))
+            if any(r["high_events"] for r in runs[arm]):
+                print("RESULT memory_high_events mode=%s arm=%s %s (median[min..max] over runs)" % (
+                    mode, arm, " ".join("%s=%s" % (n, mmm([r["high_events"].get(n, 0) for r in runs[arm]]))
+                                        for n in ("high", "low1", "low2"))))
+            if any(r["daemon"] for r in runs[arm]):
+                keys = ("evaluations", "unit_events", "unit_pressure", "domain_events", "domain_pressure")
+                print("RESULT daemon_wakeups mode=%s arm=%s %s (median[min..max] over runs)" % (
+                    mode, arm, " ".join("%s=%s" % (k, mmm([r["daemon"].get(k, 0) for r in runs[arm] if r["daemon"]]))
+                                        for k in keys)))
             oom = {}
             for r in runs[arm]:
                 for o in r["oom"]:
