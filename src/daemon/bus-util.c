@@ -92,3 +92,52 @@ int bus_error_is_unit_gone(const sd_bus_error *e) {
 int bus_error_is_timeout(const sd_bus_error *e) {
         return sd_bus_error_has_name(e, SD_BUS_ERROR_TIMEOUT) || sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY);
 }
+
+int bus_message_new_start_transient(sd_bus *bus, const char *unit, const char *description, const char *slice,
+                                    const uint32_t *pids, size_t n_pids, const UnitPropertySet *props,
+                                    sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &msg, SYSTEMD_BUS_NAME, SYSTEMD_BUS_PATH,
+                                           SYSTEMD_MANAGER_INTERFACE, "StartTransientUnit");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(msg, "ss", unit, "fail");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(msg, 'a', "(sv)");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(msg, "(sv)", "Description", "s", description);
+        if (r >= 0 && slice)
+                r = sd_bus_message_append(msg, "(sv)", "Slice", "s", slice);
+        if (r >= 0 && n_pids > 0) {
+                r = sd_bus_message_open_container(msg, 'r', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(msg, "s", "PIDs");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(msg, 'v', "au");
+                if (r >= 0)
+                        r = sd_bus_message_append_array(msg, 'u', pids, n_pids * sizeof(uint32_t));
+                if (r >= 0)
+                        r = sd_bus_message_close_container(msg);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(msg);
+        }
+        /* A scope killed (a tool call by the memory layer) ends "failed": gone all the same,
+         * no cgroup or unit left behind. */
+        if (r >= 0 && n_pids > 0)
+                r = sd_bus_message_append(msg, "(sv)", "CollectMode", "s", "inactive-or-failed");
+        for (size_t i = 0; r >= 0 && props && i < props->n; i++)
+                r = sd_bus_message_append(msg, "(sv)", props->items[i].name, "t", props->items[i].value);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(msg);
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "a(sa(sv))", 0);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(msg);
+        return 0;
+}

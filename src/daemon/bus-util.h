@@ -5,6 +5,7 @@
 #include <systemd/sd-bus.h>
 
 #include "macro.h"
+#include "profile-props.h"
 
 #define SYSTEMD_BUS_NAME "org.freedesktop.systemd1"
 #define SYSTEMD_BUS_PATH "/org/freedesktop/systemd1"
@@ -29,3 +30,10 @@ int bus_read_properties(sd_bus_message *m, const BusPropertyMap *map, void *base
 int bus_error_is_unit_gone(const sd_bus_error *e);
 /* True when a call got no answer in time (the peer is busy, not refusing). */
 int bus_error_is_timeout(const sd_bus_error *e);
+
+/* StartTransientUnit(unit, "fail", properties, no auxiliary units). slice and pids are for
+ * scopes (which are collected even when they end failed); a NULL props sets no resource
+ * properties (each is a 't'). */
+int bus_message_new_start_transient(sd_bus *bus, const char *unit, const char *description, const char *slice,
+                                    const uint32_t *pids, size_t n_pids, const UnitPropertySet *props,
+                                    sd_bus_message **ret);

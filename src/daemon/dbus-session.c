@@ -161,57 +161,6 @@ static int on_start_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-/* StartTransientUnit(unit, "fail", properties, no auxiliary units). slice and pids are for
- * scopes; a NULL props sets no resource properties. */
-static int new_start_transient(Manager *m, const char *unit, const char *description, const char *slice,
-                               const uint32_t *pids, size_t n_pids, const UnitPropertySet *props,
-                               sd_bus_message **ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
-        int r;
-
-        r = sd_bus_message_new_method_call(m->bus, &msg, SYSTEMD_BUS_NAME, SYSTEMD_BUS_PATH,
-                                           SYSTEMD_MANAGER_INTERFACE, "StartTransientUnit");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(msg, "ss", unit, "fail");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(msg, 'a', "(sv)");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(msg, "(sv)", "Description", "s", description);
-        if (r >= 0 && slice)
-                r = sd_bus_message_append(msg, "(sv)", "Slice", "s", slice);
-        if (r >= 0 && n_pids > 0) {
-                r = sd_bus_message_open_container(msg, 'r', "sv");
-                if (r >= 0)
-                        r = sd_bus_message_append(msg, "s", "PIDs");
-                if (r >= 0)
-                        r = sd_bus_message_open_container(msg, 'v', "au");
-                if (r >= 0)
-                        r = sd_bus_message_append_array(msg, 'u', pids, n_pids * sizeof(uint32_t));
-                if (r >= 0)
-                        r = sd_bus_message_close_container(msg);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(msg);
-        }
-        /* A tool call killed by the memory layer ends "failed": gone all the same, no cgroup
-         * or unit left behind. */
-        if (r >= 0 && n_pids > 0)
-                r = sd_bus_message_append(msg, "(sv)", "CollectMode", "s", "inactive-or-failed");
-        for (size_t i = 0; r >= 0 && props && i < props->n; i++)
-                r = sd_bus_message_append(msg, "(sv)", props->items[i].name, "t", props->items[i].value);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(msg);
-        if (r >= 0)
-                r = sd_bus_message_append(msg, "a(sa(sv))", 0);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(msg);
-        return 0;
-}
-
 static void profile_unit_properties(Manager *m, const Profile *p, bool slice, UnitPropertySet *ret) {
         *ret = (UnitPropertySet) {};
         /* Monitor mode: the unit starts as asked, with nothing of the profile on it. */
@@ -391,7 +340,7 @@ static int ensure_session_slice(Manager *m, const char *slice, const char *sessi
         if (r < 0)
                 return r;
         profile_unit_properties(m, p, true, &props);
-        r = new_start_transient(m, slice, description, NULL, NULL, 0, &props, &msg);
+        r = bus_message_new_start_transient(m->bus, slice, description, NULL, NULL, 0, &props, &msg);
         if (r < 0)
                 return r;
         r = sd_bus_call_async(m->bus, &slot, msg, slice_start_reply, name, 0);
@@ -447,7 +396,7 @@ int bus_method_start_session(sd_bus_message *msg, void *userdata, sd_bus_error *
         if (r < 0)
                 return r;
         profile_unit_properties(m, p, true, &props);
-        r = new_start_transient(m, slice, description, NULL, NULL, 0, &props, &start);
+        r = bus_message_new_start_transient(m->bus, slice, description, NULL, NULL, 0, &props, &start);
         if (r < 0)
                 return r;
         log_unit_info(slice, "Starting session %s with profile %s (D-Bus request).", session,
@@ -554,7 +503,7 @@ int bus_method_start_tool_call(sd_bus_message *msg, void *userdata, sd_bus_error
         if (sched_bpf_needs_switch(m->sched))
                 for (size_t i = 0; i < n_bytes / sizeof(uint32_t); i++)
                         (void) sched_switch_process((pid_t) pids[i]);
-        r = new_start_transient(m, scope, description, slice, pids, n_bytes / sizeof(uint32_t), &props, &start);
+        r = bus_message_new_start_transient(m->bus, scope, description, slice, pids, n_bytes / sizeof(uint32_t), &props, &start);
         if (r < 0)
                 return r;
         log_unit_debug(scope, "Starting tool call %s in %s with profile %s (D-Bus request).", tool, slice,

@@ -186,26 +186,14 @@ static int on_scope_started(sd_bus_message *reply, void *userdata, sd_bus_error 
 
 static int start_scope(Manager *m, ReclaimHelper *h) {
         _cleanup_bus_message_ sd_bus_message *msg = NULL;
+        UnitPropertySet props = { .items = { { "CPUWeight", RECLAIM_CPU_WEIGHT } }, .n = 1 };
+        uint32_t pid = h->pid;
         int r;
 
         if (!m->bus)
                 return -ENOTCONN;
-        r = sd_bus_message_new_method_call(m->bus, &msg, SYSTEMD_BUS_NAME, SYSTEMD_BUS_PATH,
-                                           SYSTEMD_MANAGER_INTERFACE, "StartTransientUnit");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(msg, "ss", RECLAIM_SCOPE, "fail");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(msg, "a(sv)", 5,
-                                  "Description", "s", "agentcgroupd: memory.reclaim for the memory policy",
-                                  "PIDs", "au", 1, (uint32_t) h->pid,
-                                  "Slice", "s", "-.slice",
-                                  "CPUWeight", "t", (uint64_t) RECLAIM_CPU_WEIGHT,
-                                  "CollectMode", "s", "inactive-or-failed");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(msg, "a(sa(sv))", 0);
+        r = bus_message_new_start_transient(m->bus, RECLAIM_SCOPE, "agentcgroupd: memory.reclaim for the memory policy",
+                                            "-.slice", &pid, 1, &props, &msg);
         if (r < 0)
                 return r;
         return sd_bus_call_async(m->bus, &h->scope_call, msg, on_scope_started, h, 0);
