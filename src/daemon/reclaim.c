@@ -40,6 +40,8 @@ struct ReclaimHelper {
 
 /* ---- the helper process ---- */
 
+#define HELPER_FD 3     /* its socket; every other fd above stdio is closed */
+
 static int helper_fd = -EBADF;
 
 static uint64_t monotonic_usec(void) {
@@ -218,8 +220,17 @@ static int helper_start(Manager *m) {
                 return r;
         }
         if (h->pid == 0) {
-                close(pair[0]);
-                helper_main(pair[1], parent);
+                /* Nothing of the daemon's but the socket: an inherited BPF link would keep the
+                 * sched_ext scheduler attached after the daemon let go of it, an inherited PSI
+                 * trigger would keep firing into nothing. */
+                int fd = pair[1];
+
+                if (fd != HELPER_FD && (fd = dup2(pair[1], HELPER_FD)) < 0)
+                        _exit(EXIT_FAILURE);
+                if (close_range(HELPER_FD + 1, ~0U, 0) < 0)
+                        for (int i = HELPER_FD + 1; i < 65536; i++)
+                                (void) close(i);
+                helper_main(fd, parent);
         }
         close(pair[1]);
         h->manager = m;

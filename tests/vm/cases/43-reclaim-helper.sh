@@ -51,6 +51,10 @@ helper=$(cat /sys/fs/cgroup/$SCOPE/cgroup.procs)
 [[ $helper =~ ^[0-9]+$ ]] || fail "one process expected in $SCOPE, got: $helper"
 assert_eq "$daemon_pid" "$(ps -o ppid= -p "$helper" | tr -d ' ')" "the helper is the daemon's child"
 assert_eq acgd-reclaim "$(cat /proc/$helper/comm)"
+# Nothing of the daemon's but its socket (and stdio): an inherited BPF link or PSI trigger
+# would outlive the daemon's own use of it.
+fds=$(ls /proc/$helper/fd | sort -n | tr '\n' ' ')
+assert_eq "0 1 2 3 " "$fds" "the helper's open fds"
 msg=$(journal_since | grep -m1 "memory.reclaim helper PID" || true)
 assert_contains "$msg" "runs in $SCOPE (CPUWeight=10)"
 
