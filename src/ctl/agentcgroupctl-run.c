@@ -297,13 +297,6 @@ fail:
         return 0;
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
-}
-
 /* "key value" of a flat-keyed cgroup file (memory.events), UINT64_MAX when absent. */
 static uint64_t cgroup_key(const char *dir, const char *file, const char *key) {
         uint64_t v;
@@ -345,7 +338,7 @@ static void forward_signal(int sig) {
 /* --wait: COMMAND as a child; its status becomes ours (a signal death is repeated on us). */
 static int run_and_wait(char **command, const char *unit) {
         _cleanup_(freep) char *dir = own_cgroup_dir();
-        uint64_t start = now_usec(), peak, high, max, oom_kill;
+        uint64_t start = now_usec(CLOCK_MONOTONIC), peak, high, max, oom_kill;
         struct sigaction ignore = { .sa_handler = SIG_IGN }, forward = { .sa_handler = forward_signal },
                          old_int, old_quit, old_term, old_hup;
         struct rlimit no_core = {};
@@ -384,7 +377,7 @@ static int run_and_wait(char **command, const char *unit) {
                 fprintf(stderr, "%s: killed by signal %s", command[0], strsignal(WTERMSIG(status)));
         else
                 fprintf(stderr, "%s: exit status %d", command[0], WEXITSTATUS(status));
-        fprintf(stderr, "; ran %.3f s in %s", (now_usec() - start) / 1e6, unit ?: "no scope");
+        fprintf(stderr, "; ran %.3f s in %s", (now_usec(CLOCK_MONOTONIC) - start) / 1e6, unit ?: "no scope");
         if (peak != UINT64_MAX)
                 fprintf(stderr, "; memory peak %.1f MiB", peak / 1048576.0);
         if (high != UINT64_MAX)

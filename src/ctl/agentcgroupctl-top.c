@@ -72,13 +72,6 @@ typedef struct Top {
         struct termios saved_termios;
 } Top;
 
-static uint64_t now_usec(clockid_t clock) {
-        struct timespec ts;
-
-        (void) clock_gettime(clock, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
-}
-
 static void known_free_array(Known *k, size_t n) {
         for (size_t i = 0; k && i < n; i++) {
                 free(k[i].unit);

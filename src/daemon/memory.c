@@ -4,8 +4,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,13 +38,6 @@
 /* PSI triggers, tried in order: a short window notices a burst early; kernels that insist on
  * 500 ms windows for everyone get the second. */
 static const char * const psi_triggers[] = { "some 20000 200000", "some 50000 500000" };
-
-static uint64_t now_usec(clockid_t clock) {
-        struct timespec ts;
-
-        clock_gettime(clock, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
-}
 
 /* ---- reading cgroupfs ---- */
 

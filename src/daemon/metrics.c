@@ -36,10 +36,6 @@ static const char * const wake_names[_MEM_WAKE_MAX] = {
         [MEM_WAKE_DOMAIN_PRESSURE] = "domain_pressure",
 };
 
-const char *mem_wake_source_to_string(MemWakeSource s) {
-        return s >= 0 && s < _MEM_WAKE_MAX ? wake_names[s] : NULL;
-}
-
 /* The actions the memory policy takes, by the names the journal's AGENTCGROUP_ACTION= uses. */
 static const MemAction counted_actions[] = {
         MEM_ACTION_THROTTLE, MEM_ACTION_RELAX, MEM_ACTION_FREEZE, MEM_ACTION_THAW, MEM_ACTION_KILL,

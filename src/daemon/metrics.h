@@ -33,8 +33,6 @@ typedef enum MemWakeSource {
         _MEM_WAKE_MAX,
 } MemWakeSource;
 
-const char *mem_wake_source_to_string(MemWakeSource s);
-
 int metrics_setup(Manager *m);
 void metrics_free(Manager *m);
 /* A new configuration: starts, moves or stops the file writer. */

@@ -44,18 +44,11 @@ struct ReclaimHelper {
 
 static int helper_fd = -EBADF;
 
-static uint64_t monotonic_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
-}
-
 static void *helper_job(void *p) {
         _cleanup_(freep) ReclaimMessage *msg = p;
         struct sched_param sp = {};
         char path[sizeof msg->cgroup + 64], buf[32];
-        uint64_t start = monotonic_usec();
+        uint64_t start = now_usec(CLOCK_MONOTONIC);
         int fd, n;
 
         /* Behind every other task of its own cgroup too (the other requests). */
@@ -71,7 +64,7 @@ static void *helper_job(void *p) {
                         msg->error = -errno;
                 close(fd);
         }
-        msg->took_usec = monotonic_usec() - start;
+        msg->took_usec = now_usec(CLOCK_MONOTONIC) - start;
         (void) send(helper_fd, msg, sizeof *msg, MSG_NOSIGNAL);
         return NULL;
 }

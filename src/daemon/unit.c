@@ -21,8 +21,6 @@
 #include "strv.h"
 #include "unit.h"
 
-static uint64_t now_usec(void);
-
 static int unit_compare(const void *a, const void *b) {
         return strcmp(((const TrackedUnit *) a)->name, ((const TrackedUnit *) b)->name);
 }
@@ -79,7 +77,7 @@ static int unit_call(TrackedUnit *u, sd_bus_message *msg, sd_bus_message_handler
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
-        *c = (UnitCall) { .manager = m, .unit = u, .started_usec = now_usec() };
+        *c = (UnitCall) { .manager = m, .unit = u, .started_usec = now_usec(CLOCK_MONOTONIC) };
         if (props)
                 c->props = *props;
         r = sd_bus_call_async(m->bus, ret_slot, msg, callback, c, UNIT_CALL_TIMEOUT_USEC);
@@ -315,13 +313,6 @@ void manager_free_units(Manager *m) {
         m->n_units = 0;
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
-}
-
 /* ---- applying ---- */
 
 static const uint64_t *current_value(const UnitCurrentProperties *c, const char *name) {
@@ -437,7 +428,7 @@ static int apply_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
         }
 
         u->applied = call->props;
-        u->applied_usec = now_usec();
+        u->applied_usec = now_usec(CLOCK_MONOTONIC);
         m->n_applied++;
         log_applied(u, "applied");
         unit_profile_call_done(u, NULL);
@@ -644,7 +635,7 @@ static int classify_and_apply(TrackedUnit *u) {
 
                 u->applied = want;
                 if (u->applied_usec == 0)
-                        u->applied_usec = now_usec();
+                        u->applied_usec = now_usec(CLOCK_MONOTONIC);
                 if (changed)
                         log_applied(u, "already in place");
                 unit_profile_call_done(u, NULL);

@@ -114,6 +114,16 @@ static inline int negative_errno(void) {
 #define USEC_PER_MSEC ((uint64_t) 1000ULL)
 #define NSEC_PER_USEC ((uint64_t) 1000ULL)
 
+#include <time.h>
+
+/* The clock's time in microseconds. */
+static inline uint64_t now_usec(clockid_t clock) {
+        struct timespec ts;
+
+        (void) clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
 #include <stdarg.h>
 
 /* vasprintf() and asprintf() returning the string or NULL, so they compose with

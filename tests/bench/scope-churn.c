@@ -128,17 +128,6 @@ struct Churn {
         char *fatal;                    /* why the run stopped early, if it did */
 };
 
-static uint64_t clock_usec(clockid_t clock) {
-        struct timespec ts;
-
-        clock_gettime(clock, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
-}
-
-static uint64_t now_usec(void) {
-        return clock_usec(CLOCK_MONOTONIC);
-}
-
 /* ---- names ---- */
 
 static char *session_slice(const Churn *c, unsigned k) {
@@ -247,13 +236,13 @@ static void scope_fail(Scope *s, const char *reason) {
 
 static void scope_created(Scope *s) {
         Churn *c = s->churn;
-        uint64_t now = now_usec();
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
 
         if (c->n_starting > 0)
                 c->n_starting--;
         s->state = SCOPE_RUNNING;
         s->created_usec = now;
-        s->created_realtime = clock_usec(CLOCK_REALTIME);
+        s->created_realtime = now_usec(CLOCK_REALTIME);
         c->n_created++;
         c->created_by_kind[s->kind]++;
         c->created_order[c->n_created_order++] = (size_t) (s - c->scopes);
@@ -435,7 +424,7 @@ static int scope_send(Churn *c) {
         }
         c->n_sent++;
         c->sent_by_kind[s->kind]++;
-        s->sent_usec = now_usec();
+        s->sent_usec = now_usec(CLOCK_MONOTONIC);
 
         r = spawn_child(s);
         if (r < 0) {
@@ -561,7 +550,7 @@ static bool finished(Churn *c, uint64_t now) {
 
 static int on_tick(sd_event_source *es, uint64_t usec, void *userdata) {
         Churn *c = userdata;
-        uint64_t now = now_usec();
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
         int r;
 
         send_due(c, now);
@@ -582,7 +571,7 @@ static int on_tick(sd_event_source *es, uint64_t usec, void *userdata) {
 
 static int on_stop_signal(sd_event_source *es, const struct signalfd_siginfo *si, void *userdata) {
         Churn *c = userdata;
-        uint64_t now = now_usec();
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
 
         if (c->stopping)
                 return 0;
@@ -1052,7 +1041,7 @@ static int setup(Churn *c) {
         }
 
         c->tick_usec = (uint64_t) MIN(10000.0, MAX(1000.0, USEC_PER_SEC / c->rate / 2));
-        c->t0 = c->last_progress = now_usec();
+        c->t0 = c->last_progress = now_usec(CLOCK_MONOTONIC);
         r = sd_event_add_time(c->event, &c->tick, CLOCK_MONOTONIC, c->t0, 1, on_tick, c);
         if (r < 0) {
                 fprintf(stderr, "scope-churn: Failed to add the timer: %s\n", strerror(-r));
@@ -1110,7 +1099,7 @@ int main(int argc, char *argv[]) {
 
         if (c.record_path && write_record(&c) < 0)
                 churn_stop(&c, "cannot write the record");
-        print_summary(&c, now_usec());
+        print_summary(&c, now_usec(CLOCK_MONOTONIC));
         if (c.fatal)
                 fprintf(stderr, "scope-churn: %s\n", c.fatal);
 
