@@ -152,18 +152,23 @@ daemon_unit_state() {   # UNIT
     busctl get-property org.agentcgroup1 "$path" org.agentcgroup1.Unit State 2>/dev/null | sed -n 's/^s "\(.*\)"$/\1/p'
 }
 
-# ---- the three-tenants scenario (VM case 27, bench 20-memory-tenants) ----
-# HIGH replays a session that bursts to ~1.9 GB, LOW1 and LOW2 two smaller ones (started during
-# HIGH's burst), each in a scope of its own slice below agent.slice (MemoryMax=2000M).
+# ---- the tenants scenarios (VM case 27, benches 20-memory-tenants and 25-many-sessions) ----
+# By default three tenants: HIGH replays a session that bursts to ~1.9 GB, LOW1 and LOW2 two
+# smaller ones (started during HIGH's burst), each in a scope of its own slice below agent.slice
+# (MemoryMax=2000M). A scenario may name more (TENANTS, before tenants_setup): "high" is the
+# protected one, every other name a background tenant whose name starts with "low".
 # Overridable:
 TRACES_DIR=${TRACES_DIR:-/usr/lib/agentcgroup-tests/traces}
 REPLAY=${REPLAY:-/usr/lib/agentcgroup-tests/bin/agent-replay}
+TENANTS=${TENANTS:-high low1 low2}
+# TENANT_TRACE_<name>: its trace; TENANT_OPTS_<name>: agent-replay options of its own (after
+# the run's), e.g. "--speed 20 --scale 0.5".
 TENANT_TRACE_high=${TENANT_TRACE_high:-haiku__pre-commit__pre-commit-2524.trace}
 TENANT_TRACE_low1=${TENANT_TRACE_low1:-haiku__dask__dask-11628.trace}
 TENANT_TRACE_low2=${TENANT_TRACE_low2:-haiku__joke2k__faker-1520.trace}
 TENANT_SPEED=${TENANT_SPEED:-50}
 TENANT_BUDGET=${TENANT_BUDGET:-2000M}
-# The LOW tenants start once HIGH's scope holds TENANT_LOW_START_MB (memory.current plus its swap, polled
+# The LOW tenants start once HIGH's scope holds TENANT_LOW_START_MB (0: all start together) (memory.current plus its swap, polled
 # every 50 ms): HIGH's burst (trace time 112-114 s, ~250 to ~1900 MiB) takes 10-15 s under TCG
 # (4 MiB allocations of 20-40 ms), the LOW tenants live 5-15 s; starting them at 1300 MiB
 # puts all three at their peak together. Started together (or at 700 MiB), the LOW tenants
@@ -211,7 +216,7 @@ Unit=agent-high.slice
 Profile=tenant-high-session
 [Match:tenant-low-session]
 Type=slice
-Unit=agent-low1.slice agent-low2.slice
+Unit=agent-low*.slice
 Profile=tenant-low-session'}
 # The memory actions carried out (and the kernel's OOM kills), one MESSAGE_ID per kind
 # (message-ids.h): throttled, relaxed, frozen, thawed, killed, OOM-killed. Then single kinds,
@@ -231,7 +236,9 @@ MESSAGE_ID_MEMORY_APPLIED=fa7c081282ba42e69b8e9bd9181c9de7
 tenants_setup() {
     local n
     [[ -x $REPLAY ]] || fail "$REPLAY missing (build with -Dinstall_tests=true)"
-    for n in high low1 low2; do
+    [[ " $TENANTS " == *" high "* ]] || fail "TENANTS='$TENANTS' has no tenant named high"
+    for n in $TENANTS; do
+        [[ $n == high || $n == low* ]] || fail "TENANTS: '$n' is neither high nor low*"
         local v=TENANT_TRACE_$n
         [[ -f $TRACES_DIR/${!v} ]] || skip "no trace ${!v} in $TRACES_DIR (run.sh --traces DIR)"
     done
@@ -245,10 +252,10 @@ tenants_setup() {
 }
 
 # tenants_run ARM DIR [agent-replay options...]: one run. ARM: alone (HIGH only, no daemon),
-# none (all three, no daemon), static (all three, no daemon, each scope MemoryMax= a third of
-# the budget: static limits), high (the same with MemoryHigh=: what the kernel's throttling
-# does alone), agentcgroup (all three, daemon running with the profiles, Scheduler=off), scx
-# (the same with Scheduler=full: the daemon's sched_ext scheduler too), cpu (all three, no
+# none (all tenants, no daemon), static (all, no daemon, each scope MemoryMax= the budget over
+# the number of tenants: static limits), high (the same with MemoryHigh=: what the kernel's
+# throttling does alone), agentcgroup (all, daemon running with the profiles, Scheduler=off),
+# scx (the same with Scheduler=full: the daemon's sched_ext scheduler too), cpu (all, no
 # daemon, the LOW tenants hold at most 4 MiB: their CPU load without their memory, what a
 # memory policy cannot take away).
 # Writes DIR/<tenant>.json (missing if the whole scope was killed, the replayer's parent
@@ -256,9 +263,13 @@ tenants_setup() {
 # DIR/applied.json (when systemd confirmed each action, with its reaction time), DIR/oom.txt
 # (the kernel's OOM kills: "<scope> <oom_score_adj>" per kill).
 tenants_run() {
-    local arm=$1 dir=$2 n f cursor pids=() names=(high low1 low2) i rc
+    local arm=$1 dir=$2 n f cursor pids=() names i rc
     shift 2
-    [[ $arm == alone ]] && names=(high)
+    # HIGH first: the others may wait for its burst.
+    names=(high)
+    if [[ $arm != alone ]]; then
+        for n in $TENANTS; do [[ $n == high ]] || names+=("$n"); done
+    fi
     rm -rf "$dir"; mkdir -p "$dir"
     tenants_reset
     if [[ $arm == agentcgroup || $arm == scx ]]; then
@@ -272,20 +283,47 @@ tenants_run() {
     grep -E "^($TENANT_VMSTAT)" /proc/vmstat > "$dir/vmstat.before"
     local stall0; stall0=$(tenant_high_stall_us)
     tenant_cpu_usec > "$dir/cpu.before"
+    # The run's time zero (realtime, µs): the memory samples and the daemon's actions are
+    # placed on the timeline from there.
+    local run_t0=${EPOCHREALTIME/./}
+    echo "$run_t0" > "$dir/t0_realtime_us"
     # HIGH first; the LOW tenants once HIGH's scope holds TENANT_LOW_START_MB.
-    local share=$(( ${TENANT_BUDGET%M} / 3 ))M limit=()
+    local share=$(( ${TENANT_BUDGET%M} / $(wc -w <<<"$TENANTS") ))M limit=()
     case $arm in
         static) limit=(-p MemoryMax="$share") ;;
         high) limit=(-p MemoryHigh="$share") ;;
     esac
+    # Memory of the slice and the tenants, every 0.2 s (MiB), and HIGH's pages in swap:
+    # "<s> <agent.slice> <high> <low...> <high swapped>", the LOW tenants in TENANTS' order,
+    # <s> the seconds since the run's time zero.
+    (
+        cg=/sys/fs/cgroup/agent.slice
+        cgs=("$cg" "$cg/agent-high.slice/tenant-high.scope")
+        for n in $TENANTS; do [[ $n == high ]] || cgs+=("$cg/agent-$n.slice/tenant-$n.scope"); done
+        while :; do
+            t=$(( ${EPOCHREALTIME/./} - run_t0 ))
+            printf '%d.%d' $((t / 1000000)) $((t / 100000 % 10))
+            for f in "${cgs[@]}"; do
+                v=0; [[ -r $f/memory.current ]] && read -r v < "$f/memory.current"
+                printf ' %d' $((v >> 20))
+            done
+            v=0; f=$cg/agent-high.slice/tenant-high.scope/memory.swap.current
+            [[ -r $f ]] && read -r v < "$f"
+            printf ' %d' $((v >> 20))
+            echo
+            sleep 0.2
+        done
+    ) > "$dir/mem.tsv" 2>/dev/null &
+    local sampler=$!
     for n in "${names[@]}"; do
-        local t=TENANT_TRACE_$n own=()
-        [[ $arm == cpu && $n != high ]] && own=(--max-mb 4)
+        local t=TENANT_TRACE_$n o=TENANT_OPTS_$n own=()
+        read -r -a own <<<"${!o:-}"
+        [[ $arm == cpu && $n != high ]] && own+=(--max-mb 4)
         systemd-run --quiet --scope --slice="agent-$n.slice" -u "tenant-$n" "${limit[@]}" \
             "$REPLAY" --speed "$TENANT_SPEED" --label "$n" --json "$dir/$n.json" --progress "$@" "${own[@]}" \
             "$TRACES_DIR/${!t}" >"$dir/$n.out" 2>&1 &
         pids+=($!)
-        if [[ $n == high && $arm != alone ]]; then
+        if [[ $n == high && $arm != alone ]] && ((TENANT_LOW_START_MB > 0)); then
             local at="" cur t0=${EPOCHREALTIME/./}
             local f=/sys/fs/cgroup/agent.slice/agent-high.slice/tenant-high.scope/memory.current swp
             # Memory and swap: under a per-tenant limit (static, high) HIGH's burst goes to swap.
@@ -303,39 +341,20 @@ tenants_run() {
             echo "${at:-none}" > "$dir/low_start_at"   # seconds after HIGH's start, HIGH's MiB then
         fi
     done
-    # Memory of the slice and the tenants, every 0.2 s (MiB), and HIGH's pages in swap:
-    # "<s> <agent.slice> <high> <low1> <low2> <high swapped>".
-    (
-        cg=/sys/fs/cgroup/agent.slice
-        while :; do
-            printf '%s' "$SECONDS"
-            for f in "$cg" "$cg"/agent-high.slice/tenant-high.scope "$cg"/agent-low1.slice/tenant-low1.scope \
-                     "$cg"/agent-low2.slice/tenant-low2.scope; do
-                v=0; [[ -r $f/memory.current ]] && read -r v < "$f/memory.current"
-                printf ' %d' $((v >> 20))
-            done
-            v=0; f=$cg/agent-high.slice/tenant-high.scope/memory.swap.current
-            [[ -r $f ]] && read -r v < "$f"
-            printf ' %d' $((v >> 20))
-            echo
-            sleep 0.2
-        done
-    ) > "$dir/mem.tsv" 2>/dev/null &
-    local sampler=$!
     for i in "${!names[@]}"; do
         rc=0; { wait "${pids[i]}"; } 2>/dev/null || rc=$?   # quiet: no "Killed" job notice
         echo "$rc" > "$dir/${names[i]}.rc"
     done
     kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
     # The tenants' slices' CPU weights as the run ended: what ranked them.
-    for n in high low1 low2; do
+    for n in $TENANTS; do
         f=/sys/fs/cgroup/agent.slice/agent-$n.slice/cpu.weight
         printf '%s:%s ' "$n" "$(cat "$f" 2>/dev/null || echo -)"
     done > "$dir/weights"
     # How often the kernel reported a tenant over memory.high (hierarchical count of its slice):
     # each report is an inotify wake-up for PID 1 (which watches every scope's memory.events) and,
     # unless it drops the watch, for the daemon.
-    for n in high low1 low2; do
+    for n in $TENANTS; do
         f=/sys/fs/cgroup/agent.slice/agent-$n.slice/memory.events
         printf '%s:%s ' "$n" "$(awk '$1 == "high" { print $2 }' "$f" 2>/dev/null || echo -)"
     done > "$dir/high_events"
@@ -384,7 +403,7 @@ tenant_high_stall_us() {
 tenant_cpu_usec() {
     local n f v hz
     for n in init.scope system.slice/systemd-journald.service system.slice/agentcgroupd.service \
-             agentcgroupd-reclaim.scope agent.slice/agent-high.slice agent.slice/agent-low1.slice agent.slice/agent-low2.slice; do
+             agentcgroupd-reclaim.scope $(printf 'agent.slice/agent-%s.slice ' $TENANTS); do
         f=/sys/fs/cgroup/$n/cpu.stat v=0
         [[ -r $f ]] && v=$(awk '$1 == "usage_usec" { print $2 }' "$f")
         echo "${n##*/} ${v:-0}"
@@ -397,22 +416,22 @@ tenant_cpu_usec() {
 # as failed, and systemd-run -u of the same name then fails).
 tenants_reset() {
     local n
-    for n in high low1 low2; do
+    for n in $TENANTS; do
         systemctl stop "tenant-$n.scope" 2>/dev/null || true
         systemctl reset-failed "tenant-$n.scope" 2>/dev/null || true
     done
     # The session slices too, with what was set on them at run time (the daemon's profiles: CPU
     # weights outlive the daemon, as profile settings do), so that no run inherits another
     # arm's settings.
-    for n in high low1 low2; do
+    for n in $TENANTS; do
         systemctl stop "agent-$n.slice" 2>/dev/null || true
     done
-    systemctl revert agent-high.slice agent-low1.slice agent-low2.slice >/dev/null 2>&1 || true
+    systemctl revert $(printf 'agent-%s.slice ' $TENANTS) >/dev/null 2>&1 || true
 }
 
 # tenants_mem DIR: "slice_peak=MiB lows_at_peak=MiB" from the samples of tenants_run
 tenants_mem() {
-    awk '$2 > p { p = $2; l = $4 + $5 } END { printf "slice_peak=%d lows_at_peak=%d", p, l }' "$1/mem.tsv"
+    awk '$2 > p { p = $2; l = 0; for (i = 4; i < NF; i++) l += $i } END { printf "slice_peak=%d lows_at_peak=%d", p, l }' "$1/mem.tsv"
 }
 
 # tenant_end DIR TENANT: finished | killed | failed | gone (no results: the whole scope was killed)

@@ -130,7 +130,7 @@ if [[ -n $destdir ]]; then
 fi
 tb=$stage/usr/lib/agentcgroup-tests
 mkdir -p "$tb/cases" "$stage/etc/systemd/system/multi-user.target.wants"
-for lib in "$here"/lib*.sh; do install -m 0644 "$lib" "$tb/$(basename "$lib")"; done
+for lib in "$here"/lib*.sh "$here"/lib*.py; do install -m 0644 "$lib" "$tb/$(basename "$lib")"; done
 install -m 0755 "$here/guest-runner.sh" "$tb/guest-runner.sh"
 for name in "${cases[@]}"; do install -m 0755 "${case_file[$name]}" "$tb/cases/$name.sh"; done
 if [[ -n $traces ]]; then
