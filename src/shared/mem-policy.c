@@ -356,6 +356,7 @@ static void enter(MemUnit *u, MemState s, uint64_t now) {
                 break;
         case MEM_STATE_KILLED:
                 u->n_killed++;
+                u->killed_since = now;
                 break;
         default:
                 break;
@@ -367,7 +368,16 @@ static void enter(MemUnit *u, MemState s, uint64_t now) {
         u->state = s;
 }
 
-static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, const char *cause, uint64_t now) {
+/* A unit due to be killed: killed if this evaluation may kill, else noted as wanting it (see
+ * mem_policy_evaluate()) and left as it is. */
+static bool kill_allowed(MemUnit *u, bool may_kill) {
+        if (!may_kill)
+                u->kill_wanted = true;
+        return may_kill;
+}
+
+static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, const char *cause, bool may_kill,
+                          uint64_t now) {
         const MemParams *p = &u->params;
         uint64_t dt = u->last_eval_usec > 0 && now > u->last_eval_usec ? now - u->last_eval_usec : 0;
         uint64_t cur = u->sample.current, own_high, target;
@@ -409,7 +419,8 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
         if (u->state == MEM_STATE_FROZEN) {
                 uint64_t frozen_for = now - u->frozen_since;
 
-                if (urgent && p->kill && frozen_for >= p->kill_after_usec && !swap_takes(d, u)) {
+                if (urgent && p->kill && frozen_for >= p->kill_after_usec && !swap_takes(d, u) &&
+                    kill_allowed(u, may_kill)) {
                         u->decision.kill = true;
                         enter(u, MEM_STATE_KILLED, now);
                         decide(u, MEM_ACTION_KILL, "frozen for %" PRIu64 " ms and higher-priority units still "
@@ -468,7 +479,7 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
         }
 
         if (urgent && u->squeeze_since != 0 && !p->freeze && p->kill && now - u->urgent_since >= p->kill_after_usec &&
-            !swap_takes(d, u)) {
+            !swap_takes(d, u) && kill_allowed(u, may_kill)) {
                 u->decision.kill = true;
                 enter(u, MEM_STATE_KILLED, now);
                 decide(u, MEM_ACTION_KILL, "squeezed for %" PRIu64 " ms and higher-priority units still stall: %s; "
@@ -520,25 +531,66 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
                        target == UINT64_MAX ? "" : SZ(target));
 }
 
+/* An earlier kill of the domain has not freed its unit yet. */
+static bool kill_in_progress(MemUnit **units, size_t n, uint64_t now) {
+        for (size_t i = 0; i < n; i++) {
+                const MemUnit *u = units[i];
+
+                if (u->state == MEM_STATE_KILLED && now - u->killed_since < MEM_KILL_SETTLE_USEC &&
+                    u->sample.valid && u->sample.current >= (1ULL << 20))
+                        return true;
+        }
+        return false;
+}
+
+/* Which of two units due to be killed goes first: the lower priority, then the larger. */
+static bool kill_before(const MemUnit *a, const MemUnit *b) {
+        if (a->params.priority != b->params.priority)
+                return a->params.priority < b->params.priority;
+        return a->sample.current > b->sample.current;
+}
+
+static void unit_evaluated(MemUnit *u, uint64_t now) {
+        u->prev = u->sample;
+        u->last_eval_usec = now;
+}
+
 bool mem_policy_evaluate(MemUnit **units, size_t n, const MemDomain *domain, const MemSettings *settings,
                          uint64_t now) {
+        MemUnit *victim = NULL, victim_before;
         char cause[256];
         bool busy = false;
 
         for (size_t i = 0; i < n; i++) {
                 units[i]->decision = (MemDecision) { .high = UINT64_MAX };
+                units[i]->kill_wanted = false;
                 unit_observe(units[i], settings, now);
         }
 
         domain_squeeze(units, n, domain, settings, now, cause, sizeof cause);
 
+        /* Every unit as if no kill were allowed, noting which are due to be killed; then the one
+         * chosen is evaluated again from where it was, allowed to kill. */
         for (size_t i = 0; i < n; i++) {
-                MemUnit *u = units[i];
+                MemUnit *u = units[i], before = *u;
 
                 if (u->state != MEM_STATE_KILLED && u->sample.valid)
-                        unit_evaluate(u, domain, settings, cause, now);
-                u->prev = u->sample;
-                u->last_eval_usec = now;
+                        unit_evaluate(u, domain, settings, cause, false, now);
+                if (u->kill_wanted && (!victim || kill_before(u, victim))) {
+                        victim = u;
+                        victim_before = before;
+                }
+                unit_evaluated(u, now);
+        }
+        if (victim && !kill_in_progress(units, n, now)) {
+                *victim = victim_before;
+                unit_evaluate(victim, domain, settings, cause, true, now);
+                unit_evaluated(victim, now);
+        }
+
+        for (size_t i = 0; i < n; i++) {
+                const MemUnit *u = units[i];
+
                 if (u->state == MEM_STATE_THROTTLED || u->state == MEM_STATE_FROZEN || u->squeeze_since ||
                     u->burst_used_usec || u->stalling || u->urgent_since)
                         busy = true;

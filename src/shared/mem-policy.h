@@ -120,6 +120,8 @@ typedef struct MemUnit {
         uint64_t urgent_last_usec;      /* ... and was last seen stalling at */
         uint64_t calm_since;            /* the reason to squeeze went away at, 0: not calm */
         uint64_t frozen_since;
+        uint64_t killed_since;
+        bool kill_wanted;               /* this evaluation would kill it, had it been chosen */
         uint64_t last_thaw_usec;
         uint64_t squeeze_bytes;         /* this evaluation's share of the domain's deficit */
         char cause[256];                /* why it was last squeezed, for the freeze and kill reasons */
@@ -145,7 +147,14 @@ typedef struct MemDomain {
  * to the profile's ThrottleDelayMaxSec=. Returns current when no delay is due. */
 uint64_t mem_throttle_high(const MemParams *p, uint64_t current, uint64_t soft);
 
-/* Evaluates the units of one domain at time now and fills each unit's decision. Returns true
+/* A kill of the policy's own frees its unit's memory and swap a little later; until then, or for
+ * this long at most, no other unit of the domain is killed. */
+#define MEM_KILL_SETTLE_USEC (2 * USEC_PER_SEC)
+
+/* Evaluates the units of one domain at time now and fills each unit's decision. Kills one unit
+ * at a time: of the units due to be killed, the lowest priority and then the largest, and none
+ * while an earlier kill has not freed its unit (MEM_KILL_SETTLE_USEC at most): what one kill
+ * frees may spare the others. Returns true
  * while anything is in progress (a squeeze, a burst, a freeze, calm not yet long enough): the
  * caller evaluates again after settings->evaluate_usec, otherwise only on kernel events. */
 bool mem_policy_evaluate(MemUnit **units, size_t n, const MemDomain *domain, const MemSettings *settings,

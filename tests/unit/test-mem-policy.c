@@ -421,6 +421,79 @@ TEST(no_kill_while_swap_takes_it) {
         ASSERT_NOT_NULL(strstr(bg.decision.reason, "swap cannot take what it holds"));
 }
 
+/* Seven background sessions frozen beside a stalling interactive one when swap runs out (as in the
+ * many-sessions benchmark, where all seven were killed in one evaluation): one kill at a time,
+ * the largest first, and the next only once the first has freed its memory, if still needed. */
+TEST(one_kill_at_a_time) {
+        static const char *names[] = { "s1.scope", "s2.scope", "s3.scope", "s4.scope", "s5.scope", "s6.scope", "s7.scope" };
+        MemUnit hi, bg[7];
+        MemUnit *units[8] = { &hi };
+        MemDomain d = { .limit = 2000 * MiB, .available = UINT64_MAX, .swap = true, .swap_free = 1024 * MiB };
+        uint64_t now = 1 * SEC, t0;
+        size_t n = 8, killed;
+
+        unit_init(&hi, "runtime.scope", PROFILE_CLASS_INTERACTIVE, 1300 * MiB);
+        for (size_t i = 0; i < 7; i++) {
+                unit_init(&bg[i], names[i], PROFILE_CLASS_BACKGROUND, (90 + 5 * i) * MiB);
+                units[i + 1] = &bg[i];
+        }
+        bg[4].sample.current = 130 * MiB; /* the largest */
+        step(units, n, &d, &now, 100 * MS);
+        t0 = now;
+        while (bg[0].state != MEM_STATE_FROZEN && now - t0 < 10 * SEC) {
+                stall(&hi, 100 * MS, 5000);
+                step(units, n, &d, &now, 100 * MS);
+        }
+        for (size_t i = 0; i < 7; i++)
+                ASSERT_EQ(bg[i].state, MEM_STATE_FROZEN);
+
+        /* Swap full, still stalling: past KillAfterSec= every one of them is due. */
+        d.swap_free = 10 * MiB;
+        t0 = now;
+        killed = 0;
+        while (killed == 0 && now - t0 < 20 * SEC) {
+                stall(&hi, 100 * MS, 5000);
+                step(units, n, &d, &now, 100 * MS);
+                for (size_t i = 0; i < 7; i++)
+                        killed += bg[i].decision.kill;
+        }
+        ASSERT_EQ(killed, 1);
+        ASSERT_EQ(bg[4].state, MEM_STATE_KILLED);
+        ASSERT_NOT_NULL(strstr(bg[4].decision.reason, "swap cannot take what it holds"));
+
+        /* Its memory not freed yet: nobody else, up to MEM_KILL_SETTLE_USEC. */
+        t0 = now;
+        while (now - t0 + 100 * MS < MEM_KILL_SETTLE_USEC) {
+                stall(&hi, 100 * MS, 5000);
+                step(units, n, &d, &now, 100 * MS);
+                for (size_t i = 0; i < 7; i++)
+                        if (i != 4)
+                                ASSERT_EQ(bg[i].state, MEM_STATE_FROZEN);
+        }
+
+        /* Gone (the daemon drops a unit once systemd has stopped it), and what it freed lets swap
+         * take the others: no more kills. */
+        units[5] = units[7];
+        n = 7;
+        d.swap_free = 400 * MiB;
+        for (int i = 0; i < 30; i++) {
+                stall(&hi, 100 * MS, 5000);
+                step(units, n, &d, &now, 100 * MS);
+                for (size_t j = 0; j < n; j++)
+                        ASSERT_FALSE(units[j]->decision.kill);
+        }
+
+        /* Swap full again: the next largest goes, and again only one. */
+        d.swap_free = 10 * MiB;
+        stall(&hi, 100 * MS, 5000);
+        step(units, n, &d, &now, 100 * MS);
+        killed = 0;
+        for (size_t j = 0; j < n; j++)
+                killed += units[j]->decision.kill;
+        ASSERT_EQ(killed, 1);
+        ASSERT_EQ(bg[6].state, MEM_STATE_KILLED);
+}
+
 TEST(lowest_priority_gives_first) {
         MemUnit hi, tool, bg;
         MemUnit *units[] = { &hi, &tool, &bg };
