@@ -375,6 +375,11 @@ tenants_run() {
         journalctl --flush 2>/dev/null || true
         journalctl --no-pager -q -o cat -u agentcgroupd.service --after-cursor="$cursor" |
             grep '^Memory policy: ' | tail -n 1 > "$dir/daemon_wakeups"
+        # The helper's memory.reclaim rounds: "<realtime µs> <unit> <MiB asked> <ms taken>".
+        journalctl --no-pager -q -o json -u agentcgroupd.service --after-cursor="$cursor" |
+            jq -r 'select((.MESSAGE | type) == "string" and (.MESSAGE | test(": Reclaimed up to [0-9]+ MiB in [0-9]+ ms"))) |
+                   "\(.__REALTIME_TIMESTAMP) \(.AGENTCGROUP_UNIT) \(.MESSAGE | capture("up to (?<m>[0-9]+) MiB in (?<t>[0-9]+) ms") | "\(.m) \(.t)")"' \
+            > "$dir/reclaims.txt"
     else
         journalctl --flush 2>/dev/null || true
         : > "$dir/actions.json"
@@ -437,4 +442,95 @@ tenants_mem() {
 # tenant_end DIR TENANT: finished | killed | failed | gone (no results: the whole scope was killed)
 tenant_end() {
     if [[ -s $1/$2.json ]]; then jq -r .end "$1/$2.json"; else echo gone; fi
+}
+
+# ---- the tenants benchmarks (tests/vm/bench/2*-*.sh) ----
+
+# cmdline_param NAME DEFAULT: agentcgroup.NAME= of the kernel command line (tools/bench sets them)
+cmdline_param() {
+    local v; v=$(tr ' ' '\n' < /proc/cmdline | sed -n "s/^agentcgroup\.$1=//p" | tail -n 1)
+    echo "${v:-$2}"
+}
+
+# tenants_bench_params [MODES]: sets BENCH_RUNS, BENCH_MODES and BENCH_ARMS from the kernel
+# command line: agentcgroup.bench_runs=N (default 10), agentcgroup.bench_swap=both|no|zram
+# (default both; MODES, when given, are the scenario's only modes and the setting is ignored),
+# agentcgroup.bench_arms=ARM,... (default all: alone none static high agentcgroup scx cpu; scx
+# left out without sched_ext). With agentcgroup.bench_smoke=1 (tools/bench --smoke), a scenario's
+# BENCH_SMOKE_ARMS (ARM,...), when it sets them, take the place of the arms given.
+tenants_bench_params() {
+    local all=(alone none static high agentcgroup scx cpu) a chosen kept=() arms
+    arms=$(cmdline_param bench_arms "$(IFS=,; echo "${all[*]}")")
+    [[ $(cmdline_param bench_smoke 0) == 1 && -n ${BENCH_SMOKE_ARMS:-} ]] && arms=$BENCH_SMOKE_ARMS
+    BENCH_RUNS=$(cmdline_param bench_runs 10)
+    [[ $BENCH_RUNS =~ ^[0-9]+$ ]] && ((BENCH_RUNS > 0)) || fail "agentcgroup.bench_runs=$BENCH_RUNS: expected a number > 0"
+    if (($#)); then
+        BENCH_MODES=("$@")
+    else
+        case $(cmdline_param bench_swap both) in
+            both) BENCH_MODES=(no zram) ;;
+            no) BENCH_MODES=(no) ;;
+            zram) BENCH_MODES=(zram) ;;
+            *) fail "agentcgroup.bench_swap=$(cmdline_param bench_swap both): expected both, no or zram" ;;
+        esac
+    fi
+    IFS=, read -r -a chosen <<<"$arms"
+    for a in "${chosen[@]}"; do
+        [[ " ${all[*]} " == *" $a "* ]] || fail "agentcgroup.bench_arms: unknown arm $a; expected some of ${all[*]}"
+        if [[ $a == scx && ! -e /sys/kernel/sched_ext/state ]]; then
+            log "no sched_ext in kernel $(uname -r): leaving out the scx arm"
+            continue
+        fi
+        kept+=("$a")
+    done
+    BENCH_ARMS=("${kept[@]}")
+}
+
+# tenants_bench OUT: every mode (no: no swap; zram: 1 GiB of zram, the tenants writing
+# incompressible pages; modes in this order, zram last: it stays on), BENCH_RUNS runs of every arm, interleaved (the order of the arms turns by
+# one each run), a RUN line per run, then lib-tenants.py's RESULT and RAW lines.
+tenants_bench() {
+    local out=$1 mode i k arm d t0 opts
+    rm -rf "$out"
+    export TENANTS   # for lib-tenants.py
+    for mode in "${BENCH_MODES[@]}"; do
+        opts=()
+        if [[ $mode == zram ]]; then
+            zram_swap_on 1G
+            opts=(--fill random)
+        fi
+        log "mode $mode: $(free -m | awk '/^Swap/{print "swap " $2 " MiB"}')"
+        for i in $(seq 1 "$BENCH_RUNS"); do
+            for k in "${!BENCH_ARMS[@]}"; do
+                arm=${BENCH_ARMS[(i + k) % ${#BENCH_ARMS[@]}]}
+                d=$out/$mode/$arm/$i
+                t0=$SECONDS
+                if [[ $mode == zram ]]; then
+                    tenants_run "$arm" "$d" "${opts[@]}" --seed "$i" --jitter 0
+                else
+                    tenants_run "$arm" "$d"
+                fi
+                echo "RUN mode=$mode arm=$arm run=$i wall_s=$((SECONDS - t0)) $(python3 /usr/lib/agentcgroup-tests/lib-tenants.py run "$d")"
+                # A fresh start for the next one: no leftover swap use, settled memory.
+                sync; echo 1 > /proc/sys/vm/drop_caches
+            done
+        done
+    done
+    python3 /usr/lib/agentcgroup-tests/lib-tenants.py summary "$out" "${BENCH_MODES[*]}" "${BENCH_ARMS[*]}" || fail "summary failed"
+}
+
+# tenants_bench_setup CONFIG...: tenants_setup, with the benchmark's RESULT lines of the VM, its
+# configuration (runs, modes and CONFIG) and the profiles
+tenants_bench_setup() {
+    echo "RESULT vm kernel=$(uname -r) cpus=$(nproc) mem_mib=$(( $(awk '/MemTotal/{print $2}' /proc/meminfo) / 1024 )) systemd=$(systemctl --version | awk 'NR==1{print $2}')"
+    echo "RESULT config runs=$BENCH_RUNS modes=${BENCH_MODES[*]} $*"
+    tenants_setup
+    echo "RESULT profiles $(grep -v '^[[:space:]]*$' <<<"$TENANT_SESSION_PROFILES$TENANT_PROFILES" | tr '\n' ' ')"
+}
+
+# need_vm_mem MB: skips the case unless the VM was booted with MB (run.sh --mem MB; MemTotal is
+# some 150 MiB less)
+need_vm_mem() {
+    local have=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 ))
+    ((have >= $1 - 300)) || skip "needs a VM with $1 MB (run.sh --mem $1), has $have MiB"
 }

@@ -63,6 +63,14 @@ def load(d):
             r["daemon"]["evaluations"] = int(m.group(1))
             for k, v in re.findall(r"(unit events|unit pressure|domain events|domain pressure) (\d+)", t):
                 r["daemon"][k.replace(" ", "_")] = int(v)
+    # The helper's memory.reclaim rounds: (realtime µs, unit, MiB asked, ms taken).
+    r["reclaims"] = []
+    p = os.path.join(d, "reclaims.txt")
+    if os.path.exists(p):
+        for l in open(p):
+            v = l.split()
+            if len(v) == 4:
+                r["reclaims"].append((int(v[0]), v[1], int(v[2]), int(v[3])))
     p = os.path.join(d, "high_stall_us")
     r["high_stall_ms"] = int(open(p).read()) / 1000.0 if os.path.exists(p) else None
     vm = r["vmstat"]
@@ -146,11 +154,18 @@ def run_line(r):
         s += " memory_high_events[%s]" % ",".join("%s:%d" % kv for kv in sorted(r["high_events"].items()))
     if r["daemon"]:
         s += " daemon[%s]" % ",".join("%s=%d" % kv for kv in r["daemon"].items())
+    if r["reclaims"]:
+        s += " reclaim_rounds[%s]" % reclaim_rounds_str(r["reclaims"])
     p = os.path.join(r["dir"], "weights")
     if os.path.exists(p):
         s += " slice_cpu_weight[%s]" % open(p).read().strip().replace(" ", ",")
     s += " oom_kills=[%s]" % ",".join("%s(adj %s)" % (o[0].replace(".scope", ""), o[1] if len(o) > 1 else "?") for o in r["oom"])
     return s
+
+def reclaim_rounds_str(rounds):
+    # The helper's rounds: how many, MiB asked in all, and how long one took (ms).
+    ms = sorted(x[3] for x in rounds)
+    return "n=%d,asked_mib=%d,ms_p50=%d,ms_max=%d" % (len(rounds), sum(x[2] for x in rounds), ms[len(ms) // 2], ms[-1])
 
 def mmm(xs):
     xs = [x for x in xs if x is not None]
@@ -251,6 +266,12 @@ def summary(base, modes, arms):
                 print("RESULT memory_high_events mode=%s arm=%s %s (median[min..max] over runs)" % (
                     mode, arm, " ".join("%s=%s" % (n, mmm([r["high_events"].get(n, 0) for r in runs[arm]]))
                                         for n in NAMES)))
+            if any(r["reclaims"] for r in runs[arm]):
+                # The helper's memory.reclaim rounds: per run, and how long each took (all runs).
+                print("RESULT reclaim_rounds mode=%s arm=%s per_run=%s asked_mib_per_run=%s round_ms: %s" % (
+                    mode, arm, mmm([len(r["reclaims"]) for r in runs[arm]]),
+                    mmm([sum(x[2] for x in r["reclaims"]) for r in runs[arm]]),
+                    pct([x[3] for r in runs[arm] for x in r["reclaims"]])))
             if any(r["daemon"] for r in runs[arm]):
                 keys = ("evaluations", "unit_events", "unit_pressure", "domain_events", "domain_pressure")
                 print("RESULT daemon_wakeups mode=%s arm=%s %s (median[min..max] over runs)" % (
@@ -282,10 +303,12 @@ def timeline(r, name):
     print("SERIES %s %s %s" % (name, ",".join(["time_s", "agent.slice", "high"] + LOWS + ["high_swapped"]),
                                " ".join(",".join(v) for v in rows)))
     p = os.path.join(r["dir"], "t0_realtime_us")
-    if not r["actions"] or not os.path.exists(p):
+    if not (r["actions"] or r["reclaims"]) or not os.path.exists(p):
         return
     t0, cols, marks = int(open(p).read()), ["high"] + LOWS, []
-    for e in r["actions"]:
+    events = list(r["actions"]) + [{"__REALTIME_TIMESTAMP": x[0], "AGENTCGROUP_ACTION": "reclaimed",
+                                    "AGENTCGROUP_UNIT": x[1]} for x in r["reclaims"]]
+    for e in events:
         t = (int(e.get("__REALTIME_TIMESTAMP", t0)) - t0) / 1e6
         n = e.get("AGENTCGROUP_UNIT", "").replace("tenant-", "").replace(".scope", "")
         if n not in cols:

@@ -10,44 +10,20 @@
 # 1 GiB of zram. Reports the same lines (lib-tenants.py), with lows=K/N (LOW sessions that
 # finished, over all runs) and lows_x_vs_none.
 # Kernel command line: agentcgroup.bench_runs=N (default 10), agentcgroup.bench_swap=both|no|zram,
-# agentcgroup.bench_arms=ARM,ARM... (default all), agentcgroup.bench_sessions=N (2-16, default 8).
+# agentcgroup.bench_arms=ARM,ARM... (default all), agentcgroup.bench_sessions=N (2-16, default 8;
+# tools/bench --sessions N).
 # timeout: 5400
 # mem: 3072
 . /usr/lib/agentcgroup-tests/lib.sh
 . /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
 
-(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) >= 2800 * 1024 )) ||
-    skip "needs a VM with 3072 MB (run.sh --mem 3072), has $(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 )) MiB"
-
-cmdline_param() {   # NAME DEFAULT: agentcgroup.NAME= of the kernel command line
-    local v; v=$(tr ' ' '\n' < /proc/cmdline | sed -n "s/^agentcgroup\.$1=//p" | tail -n 1)
-    echo "${v:-$2}"
-}
-N=$(cmdline_param bench_runs 10)
-SWAP=$(cmdline_param bench_swap both)
-SESSIONS=$(cmdline_param bench_sessions 8)
-[[ $N =~ ^[0-9]+$ ]] && ((N > 0)) || fail "agentcgroup.bench_runs=$N: expected a number > 0"
+need_vm_mem 3072
+# The smoke test (tools/bench --smoke) checks that it measures: four sessions, two arms.
+BENCH_SMOKE_ARMS=none,agentcgroup
+SESSIONS=$(cmdline_param bench_sessions "$( (($(cmdline_param bench_smoke 0))) && echo 4 || echo 8)")
 [[ $SESSIONS =~ ^[0-9]+$ ]] && ((SESSIONS >= 2 && SESSIONS <= 16)) ||
     fail "agentcgroup.bench_sessions=$SESSIONS: expected a number from 2 to 16"
-case $SWAP in
-    both) modes=(no zram) ;;
-    no) modes=(no) ;;
-    zram) modes=(zram) ;;
-    *) fail "agentcgroup.bench_swap=$SWAP: expected both, no or zram" ;;
-esac
-arms=(alone none static high agentcgroup scx cpu)
-ARMS=$(cmdline_param bench_arms "")
-if [[ -n $ARMS ]]; then
-    IFS=, read -r -a chosen <<<"$ARMS"
-    for a in "${chosen[@]}"; do
-        [[ " ${arms[*]} " == *" $a "* ]] || fail "agentcgroup.bench_arms: unknown arm $a; expected some of ${arms[*]}"
-    done
-    arms=("${chosen[@]}")
-fi
-if [[ ! -e /sys/kernel/sched_ext/state && " ${arms[*]} " == *" scx "* ]]; then
-    log "no sched_ext in kernel $(uname -r): leaving out the scx arm"
-    kept=(); for a in "${arms[@]}"; do [[ $a == scx ]] || kept+=("$a"); done; arms=("${kept[@]}")
-fi
+tenants_bench_params
 
 # The LOW sessions: the longest traces (last sample's time) but HIGH's, whose peak is below half
 # the budget (a LOW that alone bursts to the budget is another scenario).
@@ -67,38 +43,8 @@ for i in "${!lows[@]}"; do
     printf -v "TENANT_TRACE_$n" '%s' "${lows[i]}"
     printf -v "TENANT_OPTS_$n" '%s' "--speed $LOW_SPEED --scale $LOW_SCALE"
 done
-export TENANTS   # for lib-tenants.py
 TENANT_LOW_START_MB=0
 
-echo "RESULT vm kernel=$(uname -r) cpus=$(nproc) mem_mib=$(( $(awk '/MemTotal/{print $2}' /proc/meminfo) / 1024 )) systemd=$(systemctl --version | awk 'NR==1{print $2}')"
-echo "RESULT config runs=$N modes=${modes[*]} sessions=$SESSIONS budget=$TENANT_BUDGET high=$TENANT_TRACE_high@${TENANT_SPEED}x low=@${LOW_SPEED}x,scale=$LOW_SCALE: $(
+tenants_bench_setup "sessions=$SESSIONS budget=$TENANT_BUDGET high=$TENANT_TRACE_high@${TENANT_SPEED}x low=@${LOW_SPEED}x,scale=$LOW_SCALE: $(
     for n in $TENANTS; do [[ $n == high ]] || { v=TENANT_TRACE_$n; printf '%s=%s ' "$n" "${!v%.trace}"; }; done)"
-tenants_setup
-echo "RESULT profiles $(grep -v '^[[:space:]]*$' <<<"$TENANT_SESSION_PROFILES$TENANT_PROFILES" | tr '\n' ' ')"
-out=/tmp/bench25
-rm -rf "$out"
-
-for mode in "${modes[@]}"; do
-    opts=()
-    if [[ $mode == zram ]]; then
-        zram_swap_on 1G
-        opts=(--fill random)
-    fi
-    log "mode $mode: $(free -m | awk '/^Swap/{print "swap " $2 " MiB"}')"
-    for i in $(seq 1 "$N"); do
-        # Interleaved: the order of the arms turns by one each run.
-        for k in "${!arms[@]}"; do
-            arm=${arms[(i + k) % ${#arms[@]}]}
-            d=$out/$mode/$arm/$i
-            t0=$SECONDS
-            if [[ $mode == zram ]]; then
-                tenants_run "$arm" "$d" "${opts[@]}" --seed "$i" --jitter 0
-            else
-                tenants_run "$arm" "$d"
-            fi
-            echo "RUN mode=$mode arm=$arm run=$i wall_s=$((SECONDS - t0)) $(python3 /usr/lib/agentcgroup-tests/lib-tenants.py run "$d")"
-            sync; echo 1 > /proc/sys/vm/drop_caches
-        done
-    done
-done
-python3 /usr/lib/agentcgroup-tests/lib-tenants.py summary "$out" "${modes[*]}" "${arms[*]}" || fail "summary failed"
+tenants_bench /tmp/bench25

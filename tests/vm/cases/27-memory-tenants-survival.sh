@@ -11,8 +11,7 @@
 . /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
 
 # agent.slice gets 2000M: the VM needs room besides it (the root file system is in RAM).
-(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) >= 2800 * 1024 )) ||
-    skip "needs a VM with 3072 MB (run.sh --mem 3072), has $(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 )) MiB"
+need_vm_mem 3072
 
 RUNS=3
 tenants_setup
