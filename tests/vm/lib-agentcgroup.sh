@@ -168,9 +168,10 @@ TENANT_TRACE_low1=${TENANT_TRACE_low1:-haiku__dask__dask-11628.trace}
 TENANT_TRACE_low2=${TENANT_TRACE_low2:-haiku__joke2k__faker-1520.trace}
 TENANT_SPEED=${TENANT_SPEED:-50}
 TENANT_BUDGET=${TENANT_BUDGET:-2000M}
-# The LOW tenants start once HIGH's scope holds TENANT_LOW_START_MB (0: all start together) (memory.current plus its swap, polled
-# every 50 ms): HIGH's burst (trace time 112-114 s, ~250 to ~1900 MiB) takes 10-15 s under TCG
-# (4 MiB allocations of 20-40 ms), the LOW tenants live 5-15 s; starting them at 1300 MiB
+# The LOW tenants start once HIGH's scope holds TENANT_LOW_START_MB (memory.current plus its
+# swap, polled every 50 ms; 0: all start together): HIGH's burst (trace time 112-114 s, ~250 to
+# ~1900 MiB) takes 10-15 s under TCG (4 MiB allocations of 20-40 ms), the LOW tenants live
+# 5-15 s; starting them at 1300 MiB
 # puts all three at their peak together. Started together (or at 700 MiB), the LOW tenants
 # were gone before HIGH reached its peak and nothing competed.
 TENANT_LOW_START_MB=${TENANT_LOW_START_MB:-1300}
