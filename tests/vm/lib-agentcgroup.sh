@@ -175,6 +175,9 @@ TENANT_BUDGET=${TENANT_BUDGET:-2000M}
 # puts all three at their peak together. Started together (or at 700 MiB), the LOW tenants
 # were gone before HIGH reached its peak and nothing competed.
 TENANT_LOW_START_MB=${TENANT_LOW_START_MB:-1300}
+# A run still going after this long is ended (and reported with TIMEOUT lines); under TCG a
+# run of 25-many-sessions takes ~150 s.
+TENANT_RUN_TIMEOUT_S=${TENANT_RUN_TIMEOUT_S:-400}
 # The /proc/vmstat counters a run reports as deltas (vmstat.txt): pages scanned by kswapd and in
 # direct reclaim (the host's reclaim, which no cgroup's memory.low shields from unless every
 # ancestor has it), allocations that stalled in direct reclaim, pages swapped out and in.
@@ -342,6 +345,20 @@ tenants_run() {
             echo "${at:-none}" > "$dir/low_start_at"   # seconds after HIGH's start, HIGH's MiB then
         fi
     done
+    # A run that does not end within TENANT_RUN_TIMEOUT_S is ended, after a look at where it
+    # stands (TIMEOUT lines): one stuck run must not take the whole benchmark's time.
+    local deadline=$((SECONDS + TENANT_RUN_TIMEOUT_S)) alive
+    while :; do
+        alive=0
+        for i in "${!pids[@]}"; do kill -0 "${pids[i]}" 2>/dev/null && alive=1; done
+        ((alive && SECONDS < deadline)) || break
+        sleep 1
+    done
+    if ((alive)); then
+        tenants_timeout_report "$arm" "$dir" | sed 's/^/TIMEOUT /'
+        echo timeout > "$dir/timeout"
+        for n in "${names[@]}"; do systemctl kill --signal=SIGKILL "tenant-$n.scope" 2>/dev/null || true; done
+    fi
     for i in "${!names[@]}"; do
         rc=0; { wait "${pids[i]}"; } 2>/dev/null || rc=$?   # quiet: no "Killed" job notice
         echo "$rc" > "$dir/${names[i]}.rc"
@@ -392,6 +409,25 @@ tenants_run() {
         /Killed process/ { adj = $0; sub(/.*oom_score_adj:/, "", adj); sub(/[^-0-9].*/, "", adj); print (scope == "" ? "?" : scope), adj; scope = "" }
     ' > "$dir/oom.txt"
     tenants_reset
+}
+
+# tenants_timeout_report ARM DIR: where a run that did not end stands: each tenant's state,
+# memory, swap and last progress line, the machine's memory, the daemon's view and last words.
+tenants_timeout_report() {
+    local n cg
+    echo "run of arm $1 still going after ${TENANT_RUN_TIMEOUT_S}s"
+    grep -E '^(MemTotal|MemFree|MemAvailable|SwapTotal|SwapFree):' /proc/meminfo | tr -s ' ' | paste -sd' '
+    for n in $TENANTS; do
+        cg=/sys/fs/cgroup/agent.slice/agent-$n.slice/tenant-$n.scope
+        echo "$n: $(systemctl show -p ActiveState,FreezerState --value "tenant-$n.scope" 2>/dev/null | paste -sd/)" \
+             "daemon=$(daemon_unit_state "tenant-$n.scope")" \
+             "current_mib=$(( $(cat "$cg/memory.current" 2>/dev/null || echo 0) >> 20 ))" \
+             "swap_mib=$(( $(cat "$cg/memory.swap.current" 2>/dev/null || echo 0) >> 20 ))" \
+             "high=$(cat "$cg/memory.high" 2>/dev/null || echo -)" \
+             "last: $(tail -n 1 "$2/$n.out" 2>/dev/null | tr -d '\r' | cut -c1-160)"
+    done
+    echo "agent.slice: current_mib=$(( $(cat /sys/fs/cgroup/agent.slice/memory.current 2>/dev/null || echo 0) >> 20 )) $(head -n 1 /sys/fs/cgroup/agent.slice/memory.pressure 2>/dev/null)"
+    journalctl --no-pager -q -o cat -u agentcgroupd.service -n 30 2>/dev/null | cut -c1-300
 }
 
 # tenant_high_stall_us: the time HIGH's tasks waited for memory ("some" of agent-high.slice's

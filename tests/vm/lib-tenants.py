@@ -18,6 +18,7 @@ def load(d):
             with open(p) as f:
                 r[n] = json.loads(f.read())
         r[n + "_ran"] = os.path.exists(os.path.join(d, n + ".rc"))
+    r["timeout"] = os.path.exists(os.path.join(d, "timeout"))
     r["actions"] = []
     with open(os.path.join(d, "actions.json")) as f:
         for line in f:
@@ -118,7 +119,7 @@ def fmt(v):
 
 def run_line(r):
     h = r["high"]
-    s = "high=%s" % end(r, "high")
+    s = ("TIMEOUT(ended by the benchmark) " if r["timeout"] else "") + "high=%s" % end(r, "high")
     if h:
         a = h["alloc"]
         s += " completion_s=%s p50=%s p95=%s p99=%s max=%s" % tuple(
@@ -201,6 +202,8 @@ def summary(base, modes, arms):
                     s += " %s=%d/%d" % (n, sum(end(r, n) == "finished" for r in rs), len(rs))
                 s += " lows=%d/%d" % (sum(end(r, n) == "finished" for r in rs for n in LOWS), len(rs) * len(LOWS))
                 s += " all%d=%d/%d" % (len(NAMES), sum(all(end(r, n) == "finished" for n in NAMES) for r in rs), len(rs))
+            if any(r["timeout"] for r in rs):
+                s += " timed_out=%d" % sum(r["timeout"] for r in rs)
             print(s)
         alone_fin = [r["high"] for r in runs.get("alone", []) if end(r, "high") == "finished"]
         none_low = {n: [r[n]["completion_s"] for r in runs.get("none", []) if end(r, n) == "finished"] for n in LOWS}
