@@ -368,15 +368,15 @@ static void enter(MemUnit *u, MemState s, uint64_t now) {
         u->state = s;
 }
 
-/* A unit due to be killed: killed if this evaluation may kill, else noted as wanting it (see
- * mem_policy_evaluate()) and left as it is. */
-static bool kill_allowed(MemUnit *u, bool may_kill) {
-        if (!may_kill)
-                u->kill_wanted = true;
-        return may_kill;
+/* A unit due to be killed: killed if this evaluation may kill (kill_wanted is NULL), else noted
+ * in *kill_wanted (see mem_policy_evaluate()) and left as it is. */
+static bool kill_allowed(bool *kill_wanted) {
+        if (kill_wanted)
+                *kill_wanted = true;
+        return !kill_wanted;
 }
 
-static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, const char *cause, bool may_kill,
+static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, const char *cause, bool *kill_wanted,
                           uint64_t now) {
         const MemParams *p = &u->params;
         uint64_t dt = u->last_eval_usec > 0 && now > u->last_eval_usec ? now - u->last_eval_usec : 0;
@@ -420,7 +420,7 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
                 uint64_t frozen_for = now - u->frozen_since;
 
                 if (urgent && p->kill && frozen_for >= p->kill_after_usec && !swap_takes(d, u) &&
-                    kill_allowed(u, may_kill)) {
+                    kill_allowed(kill_wanted)) {
                         u->decision.kill = true;
                         enter(u, MEM_STATE_KILLED, now);
                         decide(u, MEM_ACTION_KILL, "frozen for %" PRIu64 " ms and higher-priority units still "
@@ -479,7 +479,7 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
         }
 
         if (urgent && u->squeeze_since != 0 && !p->freeze && p->kill && now - u->urgent_since >= p->kill_after_usec &&
-            !swap_takes(d, u) && kill_allowed(u, may_kill)) {
+            !swap_takes(d, u) && kill_allowed(kill_wanted)) {
                 u->decision.kill = true;
                 enter(u, MEM_STATE_KILLED, now);
                 decide(u, MEM_ACTION_KILL, "squeezed for %" PRIu64 " ms and higher-priority units still stall: %s; "
@@ -563,7 +563,6 @@ bool mem_policy_evaluate(MemUnit **units, size_t n, const MemDomain *domain, con
 
         for (size_t i = 0; i < n; i++) {
                 units[i]->decision = (MemDecision) { .high = UINT64_MAX };
-                units[i]->kill_wanted = false;
                 unit_observe(units[i], settings, now);
         }
 
@@ -573,10 +572,11 @@ bool mem_policy_evaluate(MemUnit **units, size_t n, const MemDomain *domain, con
          * chosen is evaluated again from where it was, allowed to kill. */
         for (size_t i = 0; i < n; i++) {
                 MemUnit *u = units[i], before = *u;
+                bool kill_wanted = false;
 
                 if (u->state != MEM_STATE_KILLED && u->sample.valid)
-                        unit_evaluate(u, domain, settings, cause, false, now);
-                if (u->kill_wanted && (!victim || kill_before(u, victim))) {
+                        unit_evaluate(u, domain, settings, cause, &kill_wanted, now);
+                if (kill_wanted && (!victim || kill_before(u, victim))) {
                         victim = u;
                         victim_before = before;
                 }
@@ -584,7 +584,7 @@ bool mem_policy_evaluate(MemUnit **units, size_t n, const MemDomain *domain, con
         }
         if (victim && !kill_in_progress(units, n, now)) {
                 *victim = victim_before;
-                unit_evaluate(victim, domain, settings, cause, true, now);
+                unit_evaluate(victim, domain, settings, cause, NULL, now);
                 unit_evaluated(victim, now);
         }
 

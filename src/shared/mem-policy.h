@@ -121,7 +121,6 @@ typedef struct MemUnit {
         uint64_t calm_since;            /* the reason to squeeze went away at, 0: not calm */
         uint64_t frozen_since;
         uint64_t killed_since;
-        bool kill_wanted;               /* this evaluation would kill it, had it been chosen */
         uint64_t last_thaw_usec;
         uint64_t squeeze_bytes;         /* this evaluation's share of the domain's deficit */
         char cause[256];                /* why it was last squeezed, for the freeze and kill reasons */

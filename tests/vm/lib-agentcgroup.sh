@@ -524,8 +524,9 @@ tenants_bench_params() {
 }
 
 # tenants_bench OUT: every mode (no: no swap; zram: 1 GiB of zram, the tenants writing
-# incompressible pages; modes in this order, zram last: it stays on), BENCH_RUNS runs of every arm, interleaved (the order of the arms turns by
-# one each run), a RUN line per run, then lib-tenants.py's RESULT and RAW lines.
+# incompressible pages; modes in this order, zram last: it stays on), BENCH_RUNS runs of every
+# arm, interleaved (the order of the arms turns by one each run), a RUN line per run, then
+# lib-tenants.py's RESULT and RAW lines.
 tenants_bench() {
     local out=$1 mode i k arm d t0 opts
     rm -rf "$out"
