@@ -61,6 +61,7 @@ typedef struct Manager {
         uint64_t mem_evaluations;       /* counters, for the metrics and the stop message */
         uint64_t mem_wakeups[_MEM_WAKE_MAX];
         struct ReclaimHelper *reclaim_helper; /* writes memory.reclaim, in its own scope (reclaim.c) */
+        bool reclaim_urgent;            /* a unit stalls while the helper reclaims for it */
         MemcgBpf *bpf;                  /* in-kernel memory observation and hooks (bpf-memcg.c) */
         SchedBpf *sched;                /* the sched_ext scheduler (bpf-sched.c, cpu.c) */
         struct ProtectedSlice **protected; /* slices given MemoryLow= for protected units (protect.c) */

@@ -828,10 +828,12 @@ static int memory_evaluate(Manager *m) {
         uint64_t now = now_usec(CLOCK_MONOTONIC), swap_free, next_check = USEC_UNSET, woke;
         MemDomain host = {};
         Collect c = {};
-        bool busy = false;
+        bool busy = false, urgent = false;
 
-        if (m->n_units == 0)
+        if (m->n_units == 0) {
+                reclaim_set_urgent(m, false);
                 return 0;
+        }
         c.members = calloc(m->n_units, sizeof(DomainMember));
         if (!c.members)
                 return log_oom();
@@ -884,6 +886,8 @@ static int memory_evaluate(Manager *m) {
 
                         memory_execute(u, &d, woke, now);
                         unit_events_watch_update(u);
+                        if (u->mode == ACTION_MODE_ENFORCE && mem_unit_squeezed_for_staller(&u->mem))
+                                urgent = true;
                         /* The CPU scheduler takes a unit stalled on memory for thrashing until
                          * the next look, or a little longer while no event comes. */
                         cpu_unit_pressure(u, u->mem.stall_permyriad, MAX(4 * m->mem_settings.evaluate_usec, 1000000ULL));
@@ -892,6 +896,7 @@ static int memory_evaluate(Manager *m) {
                 i = j;
         }
 
+        reclaim_set_urgent(m, urgent);
         domain_watch_sweep(m);
         for (size_t i = 0; i < c.n; i++)
                 free(c.members[i].root);

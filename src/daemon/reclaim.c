@@ -36,6 +36,12 @@ struct ReclaimHelper {
         int fd;
         sd_event_source *source;
         sd_bus_slot *scope_call;
+        sd_bus_slot *weight_call;       /* SetUnitProperties(CPUWeight=) in flight */
+        bool scope_started;
+        uint64_t weight_wanted;         /* RECLAIM_CPU_WEIGHT, or _URGENT while a unit stalls */
+        uint64_t weight_sent;           /* in the call in flight, or the last one */
+        uint64_t weight_applied;        /* what systemd last confirmed; 0: not known */
+        uint64_t weight_failed;         /* systemd refused it: not asked again until the wish changes */
 };
 
 /* ---- the helper process ---- */
@@ -118,6 +124,7 @@ ReclaimHelper *reclaim_helper_free(ReclaimHelper *h) {
                 return NULL;
         sd_event_source_disable_unref(h->source);
         sd_bus_slot_unref(h->scope_call);
+        sd_bus_slot_unref(h->weight_call);
         safe_close(h->fd);
         if (h->pid > 0) {
                 (void) kill(h->pid, SIGKILL);
@@ -165,23 +172,89 @@ static int on_helper_message(sd_event_source *s, int fd, uint32_t revents, void 
         return 0;
 }
 
+static void weight_update(ReclaimHelper *h);
+
+static int on_weight_set(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        ReclaimHelper *h = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        h->weight_call = sd_bus_slot_unref(h->weight_call);
+        if (e) {
+                /* Not tried again until the wish changes: no loop of failing calls. */
+                log_warning("systemd did not set CPUWeight=%" PRIu64 " on %s (%s); the memory.reclaim helper "
+                            "keeps the weight it has.", h->weight_sent, RECLAIM_SCOPE, e->message);
+                h->weight_failed = h->weight_sent;
+                return 0;
+        }
+        h->weight_applied = h->weight_sent;
+        weight_update(h);
+        return 0;
+}
+
+/* One call at a time; the wish may change while one is in flight, the reply then sends the next. */
+static void weight_update(ReclaimHelper *h) {
+        _cleanup_bus_message_ sd_bus_message *msg = NULL;
+        Manager *m = h->manager;
+        int r;
+
+        if (!h->scope_started || h->weight_call || h->weight_wanted == h->weight_applied ||
+            h->weight_wanted == h->weight_failed || !m->bus)
+                return;
+        r = sd_bus_message_new_method_call(m->bus, &msg, SYSTEMD_BUS_NAME, SYSTEMD_BUS_PATH,
+                                           SYSTEMD_MANAGER_INTERFACE, "SetUnitProperties");
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "sba(sv)", RECLAIM_SCOPE, 1, 1, "CPUWeight", "t", h->weight_wanted);
+        if (r >= 0)
+                r = sd_bus_call_async(m->bus, &h->weight_call, msg, on_weight_set, h, 0);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot ask systemd for CPUWeight=%" PRIu64 " on %s: %m", h->weight_wanted,
+                                  RECLAIM_SCOPE);
+                h->weight_failed = h->weight_wanted;
+                return;
+        }
+        h->weight_sent = h->weight_wanted;
+        h->weight_failed = 0;
+        log_info("memory.reclaim helper: CPUWeight=%" PRIu64 "%s.", h->weight_wanted,
+                 h->weight_wanted == RECLAIM_CPU_WEIGHT_URGENT ?
+                 ", a higher-priority unit stalls while it reclaims what is squeezed for it" :
+                 ", no unit stalls any more");
+}
+
+void reclaim_set_urgent(Manager *m, bool urgent) {
+        ReclaimHelper *h = m->reclaim_helper;
+
+        m->reclaim_urgent = urgent;
+        if (!h)
+                return;
+        h->weight_wanted = urgent ? RECLAIM_CPU_WEIGHT_URGENT : RECLAIM_CPU_WEIGHT;
+        weight_update(h);
+}
+
+uint64_t reclaim_helper_cpu_weight(const ReclaimHelper *h) {
+        return h ? h->weight_applied : 0;
+}
+
 static int on_scope_started(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         ReclaimHelper *h = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(reply);
 
         h->scope_call = sd_bus_slot_unref(h->scope_call);
-        if (e)
+        if (e) {
                 log_warning("systemd did not start %s for the memory.reclaim helper (%s); it reclaims from "
                             "agentcgroupd's cgroup, at its CPU weight.", RECLAIM_SCOPE, e->message);
-        else
-                log_info("memory.reclaim helper PID %d runs in %s (CPUWeight=%d).", (int) h->pid, RECLAIM_SCOPE,
-                         RECLAIM_CPU_WEIGHT);
+                return 0;
+        }
+        log_info("memory.reclaim helper PID %d runs in %s (CPUWeight=%" PRIu64 ").", (int) h->pid, RECLAIM_SCOPE,
+                 h->weight_sent);
+        h->scope_started = true;
+        h->weight_applied = h->weight_sent;
+        weight_update(h);
         return 0;
 }
 
 static int start_scope(Manager *m, ReclaimHelper *h) {
         _cleanup_bus_message_ sd_bus_message *msg = NULL;
-        UnitPropertySet props = { .items = { { "CPUWeight", RECLAIM_CPU_WEIGHT } }, .n = 1 };
+        UnitPropertySet props = { .items = { { "CPUWeight", h->weight_wanted } }, .n = 1 };
         uint32_t pid = h->pid;
         int r;
 
@@ -191,6 +264,7 @@ static int start_scope(Manager *m, ReclaimHelper *h) {
                                             "-.slice", &pid, 1, &props, &msg);
         if (r < 0)
                 return r;
+        h->weight_sent = h->weight_wanted;
         return sd_bus_call_async(m->bus, &h->scope_call, msg, on_scope_started, h, 0);
 }
 
@@ -228,6 +302,7 @@ static int helper_start(Manager *m) {
         close(pair[1]);
         h->manager = m;
         h->fd = pair[0];
+        h->weight_wanted = m->reclaim_urgent ? RECLAIM_CPU_WEIGHT_URGENT : RECLAIM_CPU_WEIGHT;
         r = sd_event_add_io(m->event, &h->source, h->fd, EPOLLIN, on_helper_message, m);
         if (r < 0) {
                 reclaim_helper_free(TAKE_PTR(h));

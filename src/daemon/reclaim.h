@@ -21,6 +21,10 @@
 
 #define RECLAIM_SCOPE "agentcgroupd-reclaim.scope"
 #define RECLAIM_CPU_WEIGHT 10
+/* While a higher-priority unit stalls, the helper reclaims what is squeezed for it, work that
+ * unit would otherwise do itself in direct reclaim: then the scope weighs as much as a top-level
+ * slice by default (agent.slice as a whole), one SetUnitProperties() each way. */
+#define RECLAIM_CPU_WEIGHT_URGENT 100
 
 typedef struct ReclaimHelper ReclaimHelper;
 
@@ -28,6 +32,14 @@ typedef struct ReclaimHelper ReclaimHelper;
  * answer goes to memory_reclaim_done(). Starts the helper if none runs. 0, or a negative errno
  * (logged by the caller): nothing was asked then. */
 int reclaim_request(Manager *m, const char *unit, const char *cgroup, uint64_t bytes);
+
+/* Whether a higher-priority unit stalls while the helper reclaims for it: sets the scope's
+ * CPUWeight= (through systemd, one call at a time) when it changes. Remembered for a helper
+ * started later. */
+void reclaim_set_urgent(Manager *m, bool urgent);
+
+/* The CPUWeight= systemd last confirmed for the helper's scope; 0 when none runs or unknown. */
+uint64_t reclaim_helper_cpu_weight(const ReclaimHelper *h);
 
 /* Stops the helper (what it is writing is abandoned) and frees it. */
 ReclaimHelper *reclaim_helper_free(ReclaimHelper *h);

@@ -626,6 +626,11 @@ bool mem_unit_wants_events(const MemUnit *u) {
         return u->state != MEM_STATE_THROTTLED && u->state != MEM_STATE_FROZEN;
 }
 
+bool mem_unit_squeezed_for_staller(const MemUnit *u) {
+        return u->urgent_since > 0 && (u->squeeze_since > 0 || u->state == MEM_STATE_FROZEN) &&
+                u->state != MEM_STATE_KILLED;
+}
+
 void mem_unit_restart(MemUnit *u, uint64_t now) {
         if (u->state == MEM_STATE_FROZEN && now > u->frozen_since)
                 u->frozen_total_usec += now - u->frozen_since;

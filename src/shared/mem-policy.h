@@ -171,6 +171,10 @@ uint64_t mem_policy_next_check(MemUnit **units, size_t n, const MemDomain *domai
  * settings->evaluate_usec anyway. Its pressure trigger and its domain's events still wake. */
 bool mem_unit_wants_events(const MemUnit *u);
 
+/* Whether the unit gives way on behalf of a higher-priority unit that stalls now (squeezed while
+ * urgency lasts, or frozen for it): its memory.reclaim then saves that unit's time, not its own. */
+bool mem_unit_squeezed_for_staller(const MemUnit *u);
+
 /* Forgets the escalation (state, burst, squeeze, freeze timers, memory.high in force) but not the
  * samples, the stall window or the counters: the policy starts over from RUNNING on what it sees
  * next. For a change of Mode= (monitor mode carried nothing out, so there is nothing to build on;

@@ -271,6 +271,9 @@ static void ladder(bool swap) {
         ASSERT_TRUE(lo.decision.high < 780 * MiB);
         ASSERT_NOT_NULL(strstr(lo.decision.reason, "hi.scope (interactive) stalled 30.00%"));
         ASSERT_EQ(lo.decision.reclaim > 0, swap);
+        /* LOW gives way for a unit that stalls now: its reclaim is urgent (reclaim.c). */
+        ASSERT_TRUE(mem_unit_squeezed_for_staller(&lo));
+        ASSERT_FALSE(mem_unit_squeezed_for_staller(&hi));
         t0 = now;
 
         /* Still stalling: after FreezeAfterSec= (500 ms for background) LOW is frozen. */
@@ -284,6 +287,7 @@ static void ladder(bool swap) {
         ASSERT_TRUE(now - t0 >= lo.params.freeze_after_usec - 100 * MS);
         ASSERT_TRUE(now - t0 <= lo.params.freeze_after_usec + 100 * MS);
         ASSERT_EQ(lo.n_frozen, 1);
+        ASSERT_TRUE(mem_unit_squeezed_for_staller(&lo));
         if (swap)
                 ASSERT_U64_EQ(lo.decision.reclaim, 780 * MiB - lo.params.floor);
         else
@@ -302,6 +306,7 @@ static void ladder(bool swap) {
         ASSERT_TRUE(now - t0 <= 2 * SEC + 200 * MS);
         ASSERT_NOT_NULL(strstr(lo.decision.reason, "no memory shortage"));
         ASSERT_EQ(lo.n_thawed, 1);
+        ASSERT_FALSE(mem_unit_squeezed_for_staller(&lo));
         ASSERT_TRUE(lo.frozen_total_usec >= 2 * SEC);
         ASSERT_TRUE(lo.state == MEM_STATE_RUNNING);
         ASSERT_TRUE(lo.decision.set_high);
@@ -537,6 +542,8 @@ TEST(headroom_throttles_but_never_freezes) {
                 ASSERT_TRUE(lo.state == MEM_STATE_THROTTLED);
         }
         ASSERT_U64_EQ(lo.effective_high, 700 * MiB);
+        /* Held for headroom while nobody stalls: nothing urgent about its reclaim. */
+        ASSERT_FALSE(mem_unit_squeezed_for_staller(&lo));
         ASSERT_EQ(lo.n_frozen, 0);
         ASSERT_EQ(lo.n_killed, 0);
         ASSERT_NOT_NULL(strstr(lo.decision.reason, "") );

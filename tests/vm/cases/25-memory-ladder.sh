@@ -2,7 +2,9 @@
 # The escalation ladder on real memory pressure: a LOW unit that keeps allocating while a HIGH
 # (interactive) unit bursts in the same slice is throttled, then frozen, then thawed once HIGH's
 # burst is over, and finishes. systemd's FreezerState and the daemon's D-Bus state agree at
-# each step; every action is in the journal with its reason.
+# each step; every action is in the journal with its reason. While HIGH stalls, the helper that
+# reclaims LOW's memory to swap weighs as much as a top-level slice (CPUWeight=100), and a
+# tenth of that again once nobody stalls.
 . /usr/lib/agentcgroup-tests/lib.sh
 . /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
 
@@ -62,6 +64,9 @@ reason=$(journal_json_since AGENTCGROUP_UNIT=low-grow.scope AGENTCGROUP_ACTION=f
 log "freeze: $reason"
 assert_contains "$reason" "high-burst.scope (interactive) stalled"
 [[ -e /run/agentcgroup/frozen/low-grow.scope ]] || fail "no record of the frozen unit in /run/agentcgroup/frozen"
+RECLAIM_SCOPE=agentcgroupd-reclaim.scope
+wait_for 20 bash -c "journalctl -q -o cat -u agentcgroupd.service -n 500 | grep -qE 'memory.reclaim helper(: | PID .*)CPUWeight=100'" ||
+    fail "the reclaim helper's weight was not raised while HIGH stalled: $(journal_since | grep -i 'reclaim helper' | tail -3)"
 
 # HIGH finishes; LOW is thawed and finishes too.
 rc=0; wait "$high_pid" || rc=$?
@@ -73,6 +78,10 @@ actions=$(journal_json_since AGENTCGROUP_UNIT=low-grow.scope | jq -r 'select(.AG
 log "LOW actions: $actions"
 assert_contains "$actions" "freeze thaw"
 [[ ! -e /run/agentcgroup/frozen/low-grow.scope ]] || fail "the frozen record outlived the thaw"
+wait_for 20 _prop_is "$RECLAIM_SCOPE" CPUWeight 10 ||
+    fail "the reclaim helper's CPUWeight stayed $(unit_prop "$RECLAIM_SCOPE" CPUWeight) after the stall"
+journal_since | grep -q 'memory.reclaim helper: CPUWeight=10, no unit stalls any more' ||
+    fail "no log of the reclaim helper's weight going back"
 high_actions=$(journal_json_since AGENTCGROUP_UNIT=high-burst.scope | jq -r 'select(.AGENTCGROUP_ACTION) | .AGENTCGROUP_ACTION')
 assert_eq "" "$high_actions" "HIGH is never acted on"
 assert_daemon_healthy
