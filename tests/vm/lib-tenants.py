@@ -169,10 +169,12 @@ def reclaim_rounds_str(rounds):
     return "n=%d,asked_mib=%d,ms_p50=%d,ms_max=%d" % (len(rounds), sum(x[2] for x in rounds), ms[len(ms) // 2], ms[-1])
 
 def mmm(xs):
+    # Over runs: median/mean[min..max].
     xs = [x for x in xs if x is not None]
     if not xs:
         return "n=0"
-    return "%s[%s..%s]" % (fmt(float(statistics.median(xs))), fmt(float(min(xs))), fmt(float(max(xs))))
+    return "%s/%s[%s..%s]" % (fmt(float(statistics.median(xs))), fmt(float(statistics.mean(xs))),
+                              fmt(float(min(xs))), fmt(float(max(xs))))
 
 def pct(xs):
     # True percentiles (nearest rank) over all values.
@@ -209,8 +211,13 @@ def summary(base, modes, arms):
         none_low = {n: [r[n]["completion_s"] for r in runs.get("none", []) if end(r, n) == "finished"] for n in LOWS}
         for arm in arms:
             fin = [r["high"] for r in runs[arm] if end(r, "high") == "finished"]
-            print("RESULT high_alloc_ms mode=%s arm=%s finished_runs=%d p50=%s p95=%s p99=%s max=%s (median[min..max] over runs)" % (
-                mode, arm, len(fin), *(mmm([h["alloc"][k] for h in fin]) for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms"))))
+            # Each run's percentiles are over that run's allocations: say how many, and when a
+            # p99 rests on fewer than 100.
+            counts = [len(h["alloc"]["samples_ms"]) for h in fin]
+            print("RESULT high_alloc_ms mode=%s arm=%s finished_runs=%d p50=%s p95=%s p99=%s max=%s samples_per_run=%s%s (median/mean[min..max] over runs)" % (
+                mode, arm, len(fin), *(mmm([h["alloc"][k] for h in fin]) for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms")),
+                mmm(counts), " (p99 of fewer than 100 samples in %d runs)" % sum(c < 100 for c in counts)
+                if any(c < 100 for c in counts) else ""))
             print("RESULT high_completion_s mode=%s arm=%s finished_runs=%d completion_s=%s max_gap_ms=%s" % (
                 mode, arm, len(fin), mmm([h["completion_s"] for h in fin]), mmm([h["stall"]["max_gap_ms"] for h in fin])))
             if arm != "alone":
@@ -257,16 +264,16 @@ def summary(base, modes, arms):
             if any(r["vmstat"] for r in runs[arm]):
                 # Whose reclaim: kswapd (the host's, in the background), direct (in the allocating
                 # task, HIGH's latency when HIGH allocates); MiB, allocstall a count.
-                print("RESULT reclaim mode=%s arm=%s %s high_swap_peak_mib=%s high_memory_stall_ms=%s (median[min..max] over runs)" % (
+                print("RESULT reclaim mode=%s arm=%s %s high_swap_peak_mib=%s high_memory_stall_ms=%s (median/mean[min..max] over runs)" % (
                     mode, arm, " ".join("%s=%s" % (k, mmm([r["vmstat"].get(k, 0) / (1 if k == "allocstall" else 256.0)
                                                             for r in runs[arm]])) for k in RECLAIM_KEYS),
                     mmm([r["high_swap_mib"] for r in runs[arm]]), mmm([r["high_stall_ms"] for r in runs[arm]])))
             if any(r["cpu_ms"] for r in runs[arm]):
                 # Where the CPU went during the run (ms, both CPUs together; idle from /proc/stat).
-                print("RESULT cpu_ms mode=%s arm=%s %s (median[min..max] over runs)" % (
+                print("RESULT cpu_ms mode=%s arm=%s %s (median/mean[min..max] over runs)" % (
                     mode, arm, " ".join("%s=%s" % (k, mmm([r["cpu_ms"].get(k, 0) for r in runs[arm]])) for k in CPU_KEYS)))
             if any(r["high_events"] for r in runs[arm]):
-                print("RESULT memory_high_events mode=%s arm=%s %s (median[min..max] over runs)" % (
+                print("RESULT memory_high_events mode=%s arm=%s %s (median/mean[min..max] over runs)" % (
                     mode, arm, " ".join("%s=%s" % (n, mmm([r["high_events"].get(n, 0) for r in runs[arm]]))
                                         for n in NAMES)))
             if any(r["reclaims"] for r in runs[arm]):
@@ -277,7 +284,7 @@ def summary(base, modes, arms):
                     pct([x[3] for r in runs[arm] for x in r["reclaims"]])))
             if any(r["daemon"] for r in runs[arm]):
                 keys = ("evaluations", "unit_events", "unit_pressure", "domain_events", "domain_pressure")
-                print("RESULT daemon_wakeups mode=%s arm=%s %s (median[min..max] over runs)" % (
+                print("RESULT daemon_wakeups mode=%s arm=%s %s (median/mean[min..max] over runs)" % (
                     mode, arm, " ".join("%s=%s" % (k, mmm([r["daemon"].get(k, 0) for r in runs[arm] if r["daemon"]]))
                                         for k in keys)))
             oom = {}
