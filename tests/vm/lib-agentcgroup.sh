@@ -481,13 +481,29 @@ tenant_end() {
     if [[ -s $1/$2.json ]]; then jq -r .end "$1/$2.json"; else echo gone; fi
 }
 
-# ---- the tenants benchmarks (tests/vm/bench/2*-*.sh) ----
+# ---- the benchmarks (tests/vm/bench) ----
 
 # cmdline_param NAME DEFAULT: agentcgroup.NAME= of the kernel command line (tools/bench sets them)
 cmdline_param() {
     local v; v=$(tr ' ' '\n' < /proc/cmdline | sed -n "s/^agentcgroup\.$1=//p" | tail -n 1)
     echo "${v:-$2}"
 }
+
+# cmdline_count VAR NAME DEFAULT: sets VAR to the same, a positive whole number, or the
+# benchmark fails saying so (not in a $(...): fail would only end the subshell)
+cmdline_count() {
+    local v; v=$(cmdline_param "$2" "$3")
+    [[ $v =~ ^[1-9][0-9]*$ ]] || fail "agentcgroup.$2=$v on the kernel command line: expected a positive whole number"
+    printf -v "$1" %s "$v"
+}
+
+# bench_result_vm [KEY=VALUE...]: the benchmark's RESULT line of the VM it ran in
+bench_result_vm() {
+    echo "RESULT vm kernel=$(uname -r) cpus=$(nproc) mem_mib=$(( $(awk '/MemTotal/{print $2}' /proc/meminfo) / 1024 ))" \
+        "systemd=$(systemctl --version | awk 'NR==1{print $2}')" "$@"
+}
+
+# ---- the tenants benchmarks (tests/vm/bench/2*-*.sh) ----
 
 # tenants_bench_params [MODES]: sets BENCH_RUNS, BENCH_MODES and BENCH_ARMS from the kernel
 # command line: agentcgroup.bench_runs=N (default 10), agentcgroup.bench_swap=both|no|zram
@@ -499,7 +515,7 @@ tenants_bench_params() {
     local all=(alone none static high agentcgroup scx cpu) a chosen kept=() arms
     arms=$(cmdline_param bench_arms "$(IFS=,; echo "${all[*]}")")
     [[ $(cmdline_param bench_smoke 0) == 1 && -n ${BENCH_SMOKE_ARMS:-} ]] && arms=$BENCH_SMOKE_ARMS
-    BENCH_RUNS=$(cmdline_param bench_runs 10)
+    cmdline_count BENCH_RUNS bench_runs 10
     [[ $BENCH_RUNS =~ ^[0-9]+$ ]] && ((BENCH_RUNS > 0)) || fail "agentcgroup.bench_runs=$BENCH_RUNS: expected a number > 0"
     if (($#)); then
         BENCH_MODES=("$@")
@@ -560,7 +576,7 @@ tenants_bench() {
 # tenants_bench_setup CONFIG...: tenants_setup, with the benchmark's RESULT lines of the VM, its
 # configuration (runs, modes and CONFIG) and the profiles
 tenants_bench_setup() {
-    echo "RESULT vm kernel=$(uname -r) cpus=$(nproc) mem_mib=$(( $(awk '/MemTotal/{print $2}' /proc/meminfo) / 1024 )) systemd=$(systemctl --version | awk 'NR==1{print $2}')"
+    bench_result_vm
     echo "RESULT config runs=$BENCH_RUNS modes=${BENCH_MODES[*]} $*"
     tenants_setup
     echo "RESULT profiles $(grep -v '^[[:space:]]*$' <<<"$TENANT_SESSION_PROFILES$TENANT_PROFILES" | tr '\n' ' ')"

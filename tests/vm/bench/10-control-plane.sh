@@ -8,9 +8,8 @@
 . /usr/lib/agentcgroup-tests/lib.sh
 . /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
 
-N=$(sed -n 's/.*agentcgroup\.bench_scopes=\([0-9]\+\).*/\1/p' /proc/cmdline)
-N=${N:-200}
-echo "RESULT vm kernel=$(uname -r) cpus=$(nproc) mem_mib=$(( $(awk '/MemTotal/{print $2}' /proc/meminfo) / 1024 )) systemd=$(systemctl --version | awk 'NR==1{print $2}')"
+cmdline_count N bench_scopes 200
+bench_result_vm
 probe=/usr/lib/agentcgroup-tests/bin/scope-latency-probe
 [[ -x $probe ]] || fail "$probe missing (build with -Dinstall_tests=true)"
 

@@ -14,9 +14,8 @@
 . /usr/lib/agentcgroup-tests/lib.sh
 . /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
 
-N=$(sed -n 's/.*agentcgroup\.bench_calls=\([0-9]\+\).*/\1/p' /proc/cmdline)
-N=${N:-200}
-echo "RESULT vm kernel=$(uname -r) cpus=$(nproc) mem_mib=$(( $(awk '/MemTotal/{print $2}' /proc/meminfo) / 1024 )) systemd=$(systemctl --version | awk 'NR==1{print $2}')"
+cmdline_count N bench_calls 200
+bench_result_vm
 cleanup_add "systemctl stop agent-bench.slice 2>/dev/null || true"
 daemon_start
 pid=$(unit_prop agentcgroupd.service MainPID)

@@ -18,9 +18,9 @@
 
 [[ -e /sys/kernel/sched_ext/state ]] || skip "kernel $(uname -r) has no sched_ext"
 command -v cyclictest >/dev/null || fail "cyclictest missing (rt-tests)"
-RUNS=$(sed -n 's/.*agentcgroup\.bench_runs=\([0-9]\+\).*/\1/p' /proc/cmdline); RUNS=${RUNS:-10}
-SECS=$(sed -n 's/.*agentcgroup\.bench_seconds=\([0-9]\+\).*/\1/p' /proc/cmdline); SECS=${SECS:-10}
-echo "RESULT vm kernel=$(uname -r) cpus=$(nproc) mem_mib=$(( $(awk '/MemTotal/{print $2}' /proc/meminfo) / 1024 )) runs=$RUNS seconds=$SECS"
+cmdline_count RUNS bench_runs 10
+cmdline_count SECS bench_seconds 10
+bench_result_vm runs=$RUNS seconds=$SECS
 
 dropin_write 90-bench-cpu.conf '[Match:bench-interactive]
 Unit=ia-*.scope
