@@ -230,10 +230,6 @@ void reclaim_set_urgent(Manager *m, bool urgent) {
         weight_update(h);
 }
 
-uint64_t reclaim_helper_cpu_weight(const ReclaimHelper *h) {
-        return h ? h->weight_applied : 0;
-}
-
 static int on_scope_started(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         ReclaimHelper *h = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(reply);

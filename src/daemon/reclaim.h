@@ -38,9 +38,6 @@ int reclaim_request(Manager *m, const char *unit, const char *cgroup, uint64_t b
  * started later. */
 void reclaim_set_urgent(Manager *m, bool urgent);
 
-/* The CPUWeight= systemd last confirmed for the helper's scope; 0 when none runs or unknown. */
-uint64_t reclaim_helper_cpu_weight(const ReclaimHelper *h);
-
 /* Stops the helper (what it is writing is abandoned) and frees it. */
 ReclaimHelper *reclaim_helper_free(ReclaimHelper *h);
 
