@@ -541,8 +541,8 @@ tenants_bench_params() {
 
 # tenants_bench OUT: every mode (no: no swap; zram: 1 GiB of zram, the tenants writing
 # incompressible pages; modes in this order, zram last: it stays on), BENCH_RUNS runs of every
-# arm, interleaved (the order of the arms turns by one each run), a RUN line per run, then
-# lib-tenants.py's RESULT and RAW lines.
+# arm, interleaved (the order of the arms turns by one each run), a RUN line and a RUNJSON line
+# (its raw data, tools/bench's runs.jsonl) per run, then lib-tenants.py's RESULT and RAW lines.
 tenants_bench() {
     local out=$1 mode i k arm d t0 opts
     rm -rf "$out"
@@ -565,6 +565,7 @@ tenants_bench() {
                     tenants_run "$arm" "$d"
                 fi
                 echo "RUN mode=$mode arm=$arm run=$i wall_s=$((SECONDS - t0)) $(python3 /usr/lib/agentcgroup-tests/lib-tenants.py run "$d")"
+                python3 /usr/lib/agentcgroup-tests/lib-tenants.py json "$d" "$mode" "$arm" "$i"
                 # A fresh start for the next one: no leftover swap use, settled memory.
                 sync; echo 1 > /proc/sys/vm/drop_caches
             done

@@ -1,6 +1,7 @@
 # Reports of the tenants scenarios (tests/vm/lib-agentcgroup.sh's tenants_run): a RUN line's
 # fields for one run directory, and the RESULT and RAW lines over all runs of all arms.
 #   lib-tenants.py run DIR
+#   lib-tenants.py json DIR MODE ARM RUN                (one line: "RUNJSON {...}", the run's raw data)
 #   lib-tenants.py summary BASE "MODE..." "ARM..."      (runs in BASE/MODE/ARM/<i>)
 # The tenants are the environment's TENANTS (default "high low1 low2"): "high" is the
 # protected one, the others the background ones.
@@ -213,11 +214,11 @@ def summary(base, modes, arms):
             fin = [r["high"] for r in runs[arm] if end(r, "high") == "finished"]
             # Each run's percentiles are over that run's allocations: say how many, and when a
             # p99 rests on fewer than 100.
-            counts = [len(h["alloc"]["samples_ms"]) for h in fin]
-            print("RESULT high_alloc_ms mode=%s arm=%s finished_runs=%d p50=%s p95=%s p99=%s max=%s samples_per_run=%s%s (median/mean[min..max] over runs)" % (
+            counts = [h["alloc"]["count"] for h in fin]
+            print("RESULT high_alloc_ms mode=%s arm=%s finished_runs=%d p50=%s p95=%s p99=%s max=%s samples_per_run=%s "
+                  "runs_under_100_samples=%d (median/mean[min..max] over runs)" % (
                 mode, arm, len(fin), *(mmm([h["alloc"][k] for h in fin]) for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms")),
-                mmm(counts), " (p99 of fewer than 100 samples in %d runs)" % sum(c < 100 for c in counts)
-                if any(c < 100 for c in counts) else ""))
+                mmm(counts), sum(c < 100 for c in counts)))
             print("RESULT high_completion_s mode=%s arm=%s finished_runs=%d completion_s=%s max_gap_ms=%s" % (
                 mode, arm, len(fin), mmm([h["completion_s"] for h in fin]), mmm([h["stall"]["max_gap_ms"] for h in fin])))
             if arm != "alone":
@@ -329,7 +330,32 @@ def timeline(r, name):
     if marks:
         print("MARKS %s %s" % (name, " ".join(marks)))
 
+def run_json(r, mode, arm, run):
+    # The run's raw data for tools/bench's runs.jsonl: each tenant's replay report (every
+    # allocation's latency in order), how it ended, the daemon's actions and their reaction
+    # times, the kernel's counters, CPU time and the helper's reclaim rounds. Times of events in
+    # seconds since the run started.
+    t0 = None
+    p = os.path.join(r["dir"], "t0_realtime_us")
+    if os.path.exists(p):
+        t0 = int(open(p).read())
+    since = lambda us: round((int(us) - t0) / 1e6, 3) if t0 is not None and us is not None else None
+    j = {"mode": mode, "arm": arm, "run": int(run), "timed_out": r["timeout"],
+         "end": {n: end(r, n) for n in NAMES}, "tenants": {n: r[n] for n in NAMES},
+         "actions": [[since(e.get("__REALTIME_TIMESTAMP")), e.get("AGENTCGROUP_UNIT"), e.get("AGENTCGROUP_ACTION")]
+                     for e in r["actions"]],
+         "applied": [[since(e.get("__REALTIME_TIMESTAMP")), e.get("AGENTCGROUP_UNIT"), e.get("AGENTCGROUP_OP"),
+                      e.get("AGENTCGROUP_EVENT_TO_APPLIED_USEC"), e.get("AGENTCGROUP_DECIDED_TO_APPLIED_USEC")]
+                     for e in r["applied"]],
+         "oom_kills": r["oom"], "vmstat_pages": r["vmstat"], "cpu_ms": r["cpu_ms"],
+         "memory_high_events": r["high_events"], "daemon_wakeups": r["daemon"],
+         "reclaim_rounds": [[since(x[0]), x[1], x[2], x[3]] for x in r["reclaims"]],
+         "high_memory_stall_ms": r["high_stall_ms"], "high_swap_peak_mib": r["high_swap_mib"]}
+    return "RUNJSON " + json.dumps(j, separators=(",", ":"))
+
 if sys.argv[1] == "run":
     print(run_line(load(sys.argv[2])))
+elif sys.argv[1] == "json":
+    print(run_json(load(sys.argv[2]), *sys.argv[3:6]))
 else:
     summary(sys.argv[2], sys.argv[3].split(), sys.argv[4].split())
