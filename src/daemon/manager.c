@@ -20,6 +20,7 @@
 #include "protect.h"
 #include "reclaim.h"
 #include "message-ids.h"
+#include "parse-util.h"
 #include "strv.h"
 #include "unit.h"
 
@@ -39,6 +40,17 @@ int manager_new(Manager **ret, char **config_dirs) {
                 return -ENOMEM;
         /* RUNTIME_DIRECTORY may list several, separated by ':'; ours is the first. */
         m->state_dir[strcspn(m->state_dir, ":")] = 0;
+        /* A test knob: FreezeUnit calls that time out before systemd answers, as they do when a
+         * unit's tasks take longer to freeze than the daemon waits (VM case 26). */
+        if (getenv("AGENTCGROUP_TEST_FREEZE_TIMEOUT_USEC")) {
+                r = parse_uint64(getenv("AGENTCGROUP_TEST_FREEZE_TIMEOUT_USEC"), &m->freeze_call_timeout_usec);
+                if (r < 0 || m->freeze_call_timeout_usec == 0)
+                        log_warning("AGENTCGROUP_TEST_FREEZE_TIMEOUT_USEC=%s is not a number of microseconds above "
+                                    "0, ignored.", getenv("AGENTCGROUP_TEST_FREEZE_TIMEOUT_USEC"));
+                else
+                        log_warning("AGENTCGROUP_TEST_FREEZE_TIMEOUT_USEC=%" PRIu64 ": FreezeUnit calls time out "
+                                    "that early (a test knob).", m->freeze_call_timeout_usec);
+        }
 
         r = sd_event_default(&m->event);
         if (r < 0)

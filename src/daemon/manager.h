@@ -53,6 +53,7 @@ typedef struct Manager {
 
         /* The dynamic memory layer (memory.c). */
         char *state_dir;                /* $RUNTIME_DIRECTORY or /run/agentcgroup: records of frozen units */
+        uint64_t freeze_call_timeout_usec; /* 0: the usual; $AGENTCGROUP_TEST_FREEZE_TIMEOUT_USEC (tests) */
         MemSettings mem_settings;
         sd_event_source *mem_timer;     /* the next evaluation; armed only while something is in progress */
         bool mem_timer_armed;

@@ -34,6 +34,8 @@
 /* Events come at up to one per 10 ms per file per unit under pressure; evaluating at each would
  * burn the CPU the units need. */
 #define EVALUATE_MIN_GAP_USEC (20 * USEC_PER_MSEC)
+/* ThawUnit failures retried, one per evaluation. */
+#define THAW_RETRIES_MAX 10
 
 /* PSI triggers, tried in order: a short window notices a burst early; kernels that insist on
  * 500 ms windows for everyone get the second. */
@@ -216,6 +218,7 @@ uint64_t memory_desired_high(const TrackedUnit *u, uint64_t profile_high) {
 }
 
 static void memory_dispatch_ops(TrackedUnit *u);
+static void memory_schedule(Manager *m, uint64_t delay);
 
 static const char *mem_op_to_string(unsigned op) {
         return op == MEM_OP_KILL ? "kill" : op == MEM_OP_THAW ? "thaw" : op == MEM_OP_FREEZE ? "freeze" : "memory-high";
@@ -252,15 +255,29 @@ static void mem_call_finished(TrackedUnit *u, MemCall *c, const sd_bus_error *e)
         if (e && !bus_error_is_unit_gone(e)) {
                 switch (c->op) {
                 case MEM_OP_FREEZE:
-                        log_unit_warning(u->name, "FreezeUnit failed: %s", e->message);
-                        frozen_record_remove(u->manager, u->name);
+                        /* An error need not mean that nothing froze: a call that timed out (tasks
+                         * asleep in memory.high throttling take long to freeze) leaves systemd
+                         * freezing the unit after we gave up. The daemon must never leave a unit
+                         * frozen, so it thaws it to be sure; the record stays until the thaw is
+                         * confirmed (a restarted daemon thaws it too). */
+                        log_unit_warning(u->name, "FreezeUnit failed: %s; thawing the unit in case systemd froze "
+                                         "it all the same.", e->message);
                         if (mem_unit_action_failed(&u->mem, MEM_ACTION_FREEZE, now_usec(CLOCK_MONOTONIC)))
                                 manager_unit_changed(u);
+                        if (!(u->mem_ops & MEM_OP_FREEZE))
+                                u->mem_ops |= MEM_OP_THAW;
                         break;
                 case MEM_OP_THAW:
-                        log_unit_error(u->name, "ThawUnit failed: %s", e->message);
-                        if (u->thaw_retries++ < 3)
-                                u->mem_ops |= MEM_OP_THAW;
+                        /* Again at the next evaluation, not at once: systemd may still be busy
+                         * with the unit's freezer. */
+                        if (u->thaw_retries++ < THAW_RETRIES_MAX) {
+                                log_unit_warning(u->name, "ThawUnit failed: %s; trying again.", e->message);
+                                u->thaw_retry_due = true;
+                                memory_schedule(u->manager, u->manager->mem_settings.evaluate_usec);
+                        } else
+                                log_unit_error(u->name, "ThawUnit failed %u times, last: %s; the unit may stay "
+                                               "frozen (agentcgroupctl thaw %s).", u->thaw_retries, e->message,
+                                               u->name);
                         break;
                 case MEM_OP_KILL:
                         log_unit_warning(u->name, "KillUnit failed: %s", e->message);
@@ -355,7 +372,8 @@ static int mem_call_send(TrackedUnit *u, unsigned op) {
                 goto fail;
         if (op == MEM_OP_FREEZE)
                 frozen_record_add(m, u->name); /* before: a crash in between still thaws */
-        r = unit_call_send(u, msg, op == MEM_OP_HIGH ? mem_high_done : mem_state_done, &c->slot);
+        r = unit_call_send(u, msg, op == MEM_OP_HIGH ? mem_high_done : mem_state_done,
+                           op == MEM_OP_FREEZE ? m->freeze_call_timeout_usec : 0, &c->slot);
         if (r < 0)
                 goto fail;
         c->op = op;
@@ -489,7 +507,6 @@ static void memory_adjust_oom_scores(TrackedUnit *u, uint64_t now) {
 
 /* ---- evaluation ---- */
 
-static void memory_schedule(Manager *m, uint64_t delay);
 static void note_wake(Manager *m, MemWakeSource source);
 static int open_pressure_trigger(int cgroup_fd, const char *name);
 
@@ -884,6 +901,10 @@ static int memory_evaluate(Manager *m) {
                 for (size_t k = i; k < j; k++) {
                         TrackedUnit *u = c.members[k].unit;
 
+                        if (u->thaw_retry_due) {
+                                u->thaw_retry_due = false;
+                                u->mem_ops |= MEM_OP_THAW;
+                        }
                         memory_execute(u, &d, woke, now);
                         unit_events_watch_update(u);
                         if (u->mode == ACTION_MODE_ENFORCE && mem_unit_squeezed_for_staller(&u->mem))
@@ -1092,6 +1113,7 @@ void memory_release_unit(TrackedUnit *u) {
         unit_call_orphan(&u->mem_state_call.slot);
         unit_call_orphan(&u->mem_high_call.slot);
         u->mem_ops = 0;
+        u->thaw_retry_due = false;
         u->mem_state_call = u->mem_high_call = (MemCall) {};
         u->reclaiming = false;
         u->high_after_reclaim = false;

@@ -67,9 +67,10 @@ static void unit_orphan_call(sd_bus_slot **slot) {
 
 static void manager_dispatch_queue(Manager *m);
 
-/* Sends a method call to PID 1 on behalf of u, counted and with our timeout. */
+/* Sends a method call to PID 1 on behalf of u, counted and with our timeout (timeout_usec, 0:
+ * UNIT_CALL_TIMEOUT_USEC). */
 static int unit_call(TrackedUnit *u, sd_bus_message *msg, sd_bus_message_handler_t callback,
-                     const UnitPropertySet *props, sd_bus_slot **ret_slot) {
+                     const UnitPropertySet *props, uint64_t timeout_usec, sd_bus_slot **ret_slot) {
         Manager *m = u->manager;
         UnitCall *c;
         int r;
@@ -80,7 +81,7 @@ static int unit_call(TrackedUnit *u, sd_bus_message *msg, sd_bus_message_handler
         *c = (UnitCall) { .manager = m, .unit = u, .started_usec = now_usec(CLOCK_MONOTONIC) };
         if (props)
                 c->props = *props;
-        r = sd_bus_call_async(m->bus, ret_slot, msg, callback, c, UNIT_CALL_TIMEOUT_USEC);
+        r = sd_bus_call_async(m->bus, ret_slot, msg, callback, c, timeout_usec ?: UNIT_CALL_TIMEOUT_USEC);
         if (r < 0) {
                 free(c);
                 return r;
@@ -106,8 +107,9 @@ static TrackedUnit *unit_call_finish(UnitCall *c, sd_bus_slot **(*which)(Tracked
         return u;
 }
 
-int unit_call_send(TrackedUnit *u, sd_bus_message *msg, sd_bus_message_handler_t callback, sd_bus_slot **ret_slot) {
-        return unit_call(u, msg, callback, NULL, ret_slot);
+int unit_call_send(TrackedUnit *u, sd_bus_message *msg, sd_bus_message_handler_t callback, uint64_t timeout_usec,
+                   sd_bus_slot **ret_slot) {
+        return unit_call(u, msg, callback, NULL, timeout_usec, ret_slot);
 }
 
 TrackedUnit *unit_call_reply(void *userdata, sd_bus_slot **(*which)(TrackedUnit *u)) {
@@ -464,7 +466,7 @@ static int unit_set_properties(TrackedUnit *u, const UnitPropertySet *props) {
 
         /* A newer decision replaces one still in flight. */
         unit_orphan_call(&u->apply_slot);
-        return unit_call(u, msg, apply_done, props, &u->apply_slot);
+        return unit_call(u, msg, apply_done, props, 0, &u->apply_slot);
 }
 
 static bool config_has_user_rules(const Config *c) {
@@ -743,7 +745,7 @@ int unit_query(TrackedUnit *u) {
         if (r >= 0)
                 r = sd_bus_message_append(msg, "s", "");
         if (r >= 0)
-                r = unit_call(u, msg, query_done, NULL, &u->query_slot);
+                r = unit_call(u, msg, query_done, NULL, 0, &u->query_slot);
         if (r < 0)
                 return log_unit_warning_errno(u->name, r, "Failed to query unit: %m");
         return 0;

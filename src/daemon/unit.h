@@ -96,6 +96,7 @@ struct TrackedUnit {
         MemCall mem_state_call;         /* FreezeUnit/ThawUnit/KillUnit in flight, one at a time */
         MemCall mem_high_call;          /* SetUnitProperties(MemoryHigh=) in flight, one at a time */
         unsigned thaw_retries;
+        bool thaw_retry_due;            /* a ThawUnit failed: again at the next evaluation */
         uint64_t pending_high;          /* memory.high for the next MEM_OP_HIGH; UINT64_MAX: the profile's */
         bool reclaiming;                /* a memory.reclaim write is running in the worker */
         bool high_after_reclaim;        /* memory.high held at current use until it is done */
@@ -125,8 +126,10 @@ int unit_classify_and_apply(TrackedUnit *u);
 const char *unit_rule_to_string(const TrackedUnit *u);
 /* Calls to PID 1 for u, counted against MANAGER_INFLIGHT_MAX like every other: send with a
  * handler whose userdata is given to unit_call_reply(), which returns the unit (NULL when the
- * call was orphaned because the unit went away) and clears the slot which() points to. */
-int unit_call_send(TrackedUnit *u, sd_bus_message *msg, sd_bus_message_handler_t callback, sd_bus_slot **ret_slot);
+ * call was orphaned because the unit went away) and clears the slot which() points to.
+ * timeout_usec 0: the daemon's usual timeout for calls to PID 1. */
+int unit_call_send(TrackedUnit *u, sd_bus_message *msg, sd_bus_message_handler_t callback, uint64_t timeout_usec,
+                   sd_bus_slot **ret_slot);
 TrackedUnit *unit_call_reply(void *userdata, sd_bus_slot **(*which)(TrackedUnit *u));
 void unit_call_orphan(sd_bus_slot **slot);
 

@@ -1,7 +1,9 @@
 #!/bin/bash
 # A unit the daemon froze is never left frozen: kill -9 of the daemon while it is frozen, and
 # the instance systemd restarts thaws it (from the record in /run/agentcgroup/frozen);
-# systemctl stop thaws everything and puts back the memory.high the policy had moved.
+# systemctl stop thaws everything and puts back the memory.high the policy had moved. A
+# FreezeUnit whose reply comes too late for the daemon (systemd freezes the unit all the same)
+# is followed by a ThawUnit: the unit ends running, as the daemon believes it is.
 . /usr/lib/agentcgroup-tests/lib.sh
 . /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
 
@@ -68,3 +70,35 @@ assert_eq max "$(cgroup_read nflow-b.scope memory.high)"
 systemctl is-active --quiet nflow-b.scope || fail "LOW did not survive"
 msg=$(journal_since | tail -3)
 assert_contains "$msg" "thawed 1 unit(s), put back MemoryHigh= on 1"
+
+# FreezeUnit calls that time out at once (AGENTCGROUP_TEST_FREEZE_TIMEOUT_USEC, a test knob):
+# systemd still freezes the unit; the daemon, told the call failed, must thaw it. (Seen in
+# 25-many-sessions: FreezeUnit replies later than the daemon waited, sessions left frozen.)
+systemctl reset-failed agentcgroupd.service
+daemon_stop
+UNIT_DROPIN=/run/systemd/system/agentcgroupd.service.d/50-freeze-timeout.conf
+mkdir -p "${UNIT_DROPIN%/*}"
+printf '[Service]\nEnvironment=AGENTCGROUP_TEST_FREEZE_TIMEOUT_USEC=1\n' > "$UNIT_DROPIN"
+cleanup_add "rm -f '$UNIT_DROPIN'; systemctl daemon-reload"
+systemctl daemon-reload
+daemon_start
+systemd-run --quiet --scope --slice=agent-nflow.slice -u nflow-c bash -c "$(declare -f memhog); memhog 8 400 0.05 600" &
+cleanup_add "systemctl stop nflow-c.scope 2>/dev/null || true"
+wait_for 60 bash -c "(( \$(cat /sys/fs/cgroup/agent.slice/agent-nflow.slice/nflow-c.scope/memory.current 2>/dev/null || echo 0) > 300 * 1048576 ))" ||
+    fail "nflow-c did not grow"
+systemd-run --quiet --scope --slice=agent-nfhigh.slice -u nfhigh-c bash -c "$(declare -f memhog); memhog 16 450 0.05 600" &
+cleanup_add "systemctl stop nfhigh-c.scope 2>/dev/null || true"
+wait_for 90 bash -c "journalctl -q -o cat -u agentcgroupd.service -n 300 | grep -q 'nflow-c.scope.*FreezeUnit failed\|FreezeUnit failed.*thawing'" || {
+    journal_since | tail -20
+    fail "no FreezeUnit of nflow-c failed (the daemon never froze it?)"
+}
+log "$(journal_since | grep -m1 'FreezeUnit failed')"
+systemctl stop nfhigh-c.scope
+# systemd froze it after the daemon gave up on the call; the daemon's ThawUnit undoes that.
+wait_prop nflow-c.scope FreezerState running 30
+sleep 3   # a freeze that lands late would show now
+assert_eq running "$(unit_prop nflow-c.scope FreezerState)" "FreezerState after the failed freezes"
+[[ $(daemon_unit_state nflow-c.scope) != frozen ]] || fail "the daemon believes nflow-c is frozen"
+wait_for 10 bash -c '[[ ! -e /run/agentcgroup/frozen/nflow-c.scope ]]' || fail "the frozen record outlived the thaw"
+systemctl is-active --quiet nflow-c.scope || fail "LOW did not survive"
+assert_daemon_healthy
