@@ -42,11 +42,12 @@ int manager_new(Manager **ret, char **config_dirs) {
         m->state_dir[strcspn(m->state_dir, ":")] = 0;
         /* A test knob: FreezeUnit calls that time out before systemd answers, as they do when a
          * unit's tasks take longer to freeze than the daemon waits (VM case 26). */
-        if (getenv("AGENTCGROUP_TEST_FREEZE_TIMEOUT_USEC")) {
-                r = parse_uint64(getenv("AGENTCGROUP_TEST_FREEZE_TIMEOUT_USEC"), &m->freeze_call_timeout_usec);
-                if (r < 0 || m->freeze_call_timeout_usec == 0)
+        const char *freeze_timeout = getenv("AGENTCGROUP_TEST_FREEZE_TIMEOUT_USEC");
+        if (freeze_timeout) {
+                r = parse_uint64(freeze_timeout, &m->freeze_call_timeout_usec);
+                if (r < 0 || m->freeze_call_timeout_usec == 0) /* untouched on error: 0, the usual */
                         log_warning("AGENTCGROUP_TEST_FREEZE_TIMEOUT_USEC=%s is not a number of microseconds above "
-                                    "0, ignored.", getenv("AGENTCGROUP_TEST_FREEZE_TIMEOUT_USEC"));
+                                    "0, ignored.", freeze_timeout);
                 else
                         log_warning("AGENTCGROUP_TEST_FREEZE_TIMEOUT_USEC=%" PRIu64 ": FreezeUnit calls time out "
                                     "that early (a test knob).", m->freeze_call_timeout_usec);

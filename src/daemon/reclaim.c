@@ -37,10 +37,9 @@ struct ReclaimHelper {
         sd_event_source *source;
         sd_bus_slot *scope_call;
         sd_bus_slot *weight_call;       /* SetUnitProperties(CPUWeight=) in flight */
-        bool scope_started;
         uint64_t weight_wanted;         /* RECLAIM_CPU_WEIGHT, or _URGENT while a unit stalls */
         uint64_t weight_sent;           /* in the call in flight, or the last one */
-        uint64_t weight_applied;        /* what systemd last confirmed; 0: not known */
+        uint64_t weight_applied;        /* what systemd last confirmed; 0: the scope is not started */
         uint64_t weight_failed;         /* systemd refused it: not asked again until the wish changes */
 };
 
@@ -197,7 +196,7 @@ static void weight_update(ReclaimHelper *h) {
         Manager *m = h->manager;
         int r;
 
-        if (!h->scope_started || h->weight_call || h->weight_wanted == h->weight_applied ||
+        if (h->weight_applied == 0 || h->weight_call || h->weight_wanted == h->weight_applied ||
             h->weight_wanted == h->weight_failed || !m->bus)
                 return;
         r = sd_bus_message_new_method_call(m->bus, &msg, SYSTEMD_BUS_NAME, SYSTEMD_BUS_PATH,
@@ -242,7 +241,6 @@ static int on_scope_started(sd_bus_message *reply, void *userdata, sd_bus_error 
         }
         log_info("memory.reclaim helper PID %d runs in %s (CPUWeight=%" PRIu64 ").", (int) h->pid, RECLAIM_SCOPE,
                  h->weight_sent);
-        h->scope_started = true;
         h->weight_applied = h->weight_sent;
         weight_update(h);
         return 0;
