@@ -101,14 +101,17 @@ with tempfile.TemporaryDirectory() as tmp:
                 open(os.path.join(d, "reclaims.txt"), "w").write("1000600000 tenant-low1.scope 64 1200\n")
     env = dict(os.environ, TENANTS="high low1")
     d = os.path.join(tmp, "zram", "agentcgroup", "1")
-    rc, out, err = run(LIB_TENANTS, "run", d, env=env)
-    check("lib-tenants run: exits 0", rc == 0, err)
-    check("lib-tenants run: HIGH's end and percentiles", "high=finished completion_s=4 p50=1 p95=2 p99=3 max=3" in out, out)
-    check("lib-tenants run: the action counted", "actions=1[freeze:low1*1]" in out, out)
-    rc, out, err = run(LIB_TENANTS, "json", d, "zram", "agentcgroup", "1", env=env)
-    check("lib-tenants json: one RUNJSON line", rc == 0 and out.startswith("RUNJSON ") and out.count("\n") == 1, (out, err))
+    rc, out, err = run(LIB_TENANTS, "run", d, "zram", "agentcgroup", "1", "70", env=env)
+    lines = out.splitlines()
+    check("lib-tenants run: exits 0 with a RUN and a RUNJSON line", rc == 0 and len(lines) == 2, (out, err))
+    run_out = lines[0] if lines else ""
+    check("lib-tenants run: the run named", run_out.startswith("RUN mode=zram arm=agentcgroup run=1 wall_s=70 "), run_out)
+    check("lib-tenants run: HIGH's end and percentiles", "high=finished completion_s=4 p50=1 p95=2 p99=3 max=3" in run_out, run_out)
+    check("lib-tenants run: the action counted", "actions=1[freeze:low1*1]" in run_out, run_out)
+    json_out = lines[1] if len(lines) > 1 else ""
+    check("lib-tenants run: a RUNJSON line", json_out.startswith("RUNJSON "), json_out)
     try:
-        j = json.loads(out[len("RUNJSON "):])
+        j = json.loads(json_out[len("RUNJSON "):])
     except ValueError as e:
         j = {}
         check("lib-tenants json: valid JSON", False, e)

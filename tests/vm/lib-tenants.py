@@ -1,7 +1,6 @@
 # Reports of the tenants scenarios (tests/vm/lib-agentcgroup.sh's tenants_run): a RUN line's
 # fields for one run directory, and the RESULT and RAW lines over all runs of all arms.
-#   lib-tenants.py run DIR
-#   lib-tenants.py json DIR MODE ARM RUN                (one line: "RUNJSON {...}", the run's raw data)
+#   lib-tenants.py run DIR MODE ARM RUN WALL_S          (a "RUN ..." line, then "RUNJSON {...}", the run's raw data)
 #   lib-tenants.py summary BASE "MODE..." "ARM..."      (runs in BASE/MODE/ARM/<i>)
 # The tenants are the environment's TENANTS (default "high low1 low2"): "high" is the
 # protected one, the others the background ones.
@@ -354,8 +353,9 @@ def run_json(r, mode, arm, run):
     return "RUNJSON " + json.dumps(j, separators=(",", ":"))
 
 if sys.argv[1] == "run":
-    print(run_line(load(sys.argv[2])))
-elif sys.argv[1] == "json":
-    print(run_json(load(sys.argv[2]), *sys.argv[3:6]))
+    r = load(sys.argv[2])
+    mode, arm, run, wall = sys.argv[3:7]
+    print("RUN mode=%s arm=%s run=%s wall_s=%s %s" % (mode, arm, run, wall, run_line(r)))
+    print(run_json(r, mode, arm, run))
 else:
     summary(sys.argv[2], sys.argv[3].split(), sys.argv[4].split())
