@@ -123,6 +123,7 @@ typedef struct MemUnit {
         uint64_t killed_since;
         uint64_t last_thaw_usec;
         uint64_t squeeze_bytes;         /* this evaluation's share of the domain's deficit */
+        bool squeeze_held;              /* its class gives all it can and the deficit remains */
         char cause[256];                /* why it was last squeezed, for the freeze and kill reasons */
 
         uint64_t n_throttled, n_frozen, n_thawed, n_killed, n_oom_kills;

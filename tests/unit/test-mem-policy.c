@@ -591,6 +591,71 @@ TEST(auto_headroom_and_next_check) {
         }
 }
 
+/* Held at its floor for headroom while it keeps growing into it: no relax while the shortage
+ * lasts (it would only grow back and be squeezed again), then frozen rather than left trading
+ * its pages through swap; thawed once the shortage is over. Not frozen while it does not grow. */
+TEST(held_at_floor_and_growing_is_frozen) {
+        MemUnit hi, lo;
+        MemUnit *units[] = { &hi, &lo };
+        MemDomain d = { .limit = 2048 * MiB, .available = UINT64_MAX, .swap = true, .swap_free = 1024 * MiB };
+        uint64_t now = 1 * SEC, frozen_at = 0;
+        unsigned relaxes = 0;
+
+        unit_init(&hi, "hi.scope", PROFILE_CLASS_INTERACTIVE, 1548 * MiB);
+        unit_init(&lo, "lo.scope", PROFILE_CLASS_BACKGROUND, 300 * MiB);
+        step(units, 2, &d, &now, 100 * MS);
+        ASSERT_EQ(lo.state, MEM_STATE_THROTTLED);
+        ASSERT_U64_EQ(lo.effective_high, lo.params.floor);
+
+        /* At its floor and quiet (the kernel reports no throttling): held, not frozen, for 5 s. */
+        lo.sample.current = lo.params.floor;
+        for (int i = 0; i < 50; i++) {
+                step(units, 2, &d, &now, 100 * MS);
+                ASSERT_TRUE(lo.squeeze_held);
+                ASSERT_EQ(lo.state, MEM_STATE_THROTTLED);
+                ASSERT_FALSE(lo.decision.freeze);
+                if (lo.decision.action == MEM_ACTION_RELAX)
+                        relaxes++;
+        }
+        ASSERT_EQ(relaxes, 0);
+
+        /* It grows against its memory.high: frozen at the next look, the squeeze being older than
+         * FreezeAfterSec=. */
+        lo.sample.events_high += 3;
+        step(units, 2, &d, &now, 100 * MS);
+        ASSERT_TRUE(lo.decision.freeze);
+        ASSERT_EQ(lo.state, MEM_STATE_FROZEN);
+        ASSERT_NOT_NULL(strstr(lo.decision.reason, "held at MemoryFloor=16M"));
+        ASSERT_FALSE(mem_unit_squeezed_for_staller(&lo)); /* nobody stalls: no urgency */
+        frozen_at = now;
+
+        /* Frozen while the shortage lasts. */
+        for (int i = 0; i < 30; i++) {
+                step(units, 2, &d, &now, 100 * MS);
+                ASSERT_EQ(lo.state, MEM_STATE_FROZEN);
+        }
+        /* HIGH's burst is over: thawed after RelaxSec= of calm, and let go. */
+        hi.sample.current = 300 * MiB;
+        while (lo.state == MEM_STATE_FROZEN && now - frozen_at < 20 * SEC)
+                step(units, 2, &d, &now, 100 * MS);
+        ASSERT_TRUE(lo.decision.thaw);
+        ASSERT_EQ(lo.n_killed, 0);
+        step(units, 2, &d, &now, 100 * MS);
+        ASSERT_EQ(lo.state, MEM_STATE_RUNNING);
+        ASSERT_FALSE(lo.squeeze_held);
+
+        /* Freeze=no: held and throttled, never frozen. */
+        lo.params.freeze = false;
+        hi.sample.current = 1548 * MiB;
+        for (int i = 0; i < 30; i++) {
+                lo.sample.events_high += 3;
+                step(units, 2, &d, &now, 100 * MS);
+                ASSERT_FALSE(lo.decision.freeze);
+        }
+        ASSERT_EQ(lo.state, MEM_STATE_THROTTLED);
+        ASSERT_EQ(lo.n_frozen, 1);
+}
+
 /* MemoryLow=: infinity for interactive scopes unless written; nothing for slices (they pass on
  * what is below them) and for the other classes. */
 TEST(memory_low_class_default) {
