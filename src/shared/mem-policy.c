@@ -374,6 +374,18 @@ static void enter(MemUnit *u, MemState s, uint64_t now) {
         u->state = s;
 }
 
+/* Whether the unit allocated since the last look: the kernel throttled it at its memory.high,
+ * or what it holds in memory and swap together grew (reclaim moves pages from one to the other;
+ * only new pages add to both). */
+#define MEM_GROWTH_MIN_BYTES (1ULL << 20)
+static bool unit_grows(const MemUnit *u) {
+        if (!u->prev.valid)
+                return false;
+        return u->sample.events_high > u->prev.events_high ||
+                u->sample.current + u->sample.swap_current >=
+                u->prev.current + u->prev.swap_current + MEM_GROWTH_MIN_BYTES;
+}
+
 static void freeze(MemUnit *u, const MemDomain *d, uint64_t target, uint64_t now) {
         u->decision.freeze = true;
         set_high(u, target);
@@ -479,13 +491,12 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
 
         if (p->freeze && u->squeeze_since != 0 && u->state != MEM_STATE_FROZEN && !u->decision.thaw &&
             (u->last_thaw_usec == 0 || now - u->last_thaw_usec >= p->freeze_interval_usec)) {
-                /* Held at its floor and still growing into it (the kernel throttled it since the
-                 * last look): there it makes little headway and spends CPU trading its own pages
-                 * through swap, CPU the units it gives way to could use. Frozen, it costs nothing
-                 * until the deficit is gone. */
+                /* Held at its floor and still growing: there it makes little headway and spends
+                 * CPU (its own, or the reclaim worker's) trading its own pages through swap, CPU
+                 * the units it gives way to could use. Frozen, it costs nothing until the
+                 * deficit is gone. */
                 bool pinned = u->squeeze_held && u->state == MEM_STATE_THROTTLED &&
-                        now - u->squeeze_since >= p->freeze_after_usec &&
-                        u->prev.valid && u->sample.events_high > u->prev.events_high;
+                        now - u->squeeze_since >= p->freeze_after_usec && unit_grows(u);
 
                 if (urgent && now - u->urgent_since >= p->freeze_after_usec) {
                         freeze(u, d, target, now);
@@ -499,9 +510,10 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
                 if (pinned) {
                         freeze(u, d, target, now);
                         decide(u, MEM_ACTION_FREEZE, "held at MemoryFloor=%s for %" PRIu64 " ms and still "
-                               "growing, the kernel throttling it (%s): frozen until the shortage is over "
+                               "allocating (%s): frozen until the shortage is over, not left %s "
                                "(FreezeAfterSec=%" PRIu64 "ms)",
                                SZ(p->floor), (now - u->squeeze_since) / USEC_PER_MSEC, u->cause,
+                               d->swap ? "trading its own pages through swap" : "throttled at its limit",
                                p->freeze_after_usec / USEC_PER_MSEC);
                         return;
                 }

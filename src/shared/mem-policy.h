@@ -87,6 +87,7 @@ void mem_settings_from_config(const Config *c, MemSettings *ret);
 typedef struct MemSample {
         bool valid;
         uint64_t current;               /* memory.current */
+        uint64_t swap_current;          /* memory.swap.current; 0 without swap accounting */
         uint64_t events_high, events_max, events_oom, events_oom_kill; /* memory.events */
         uint64_t pressure_some_usec;    /* memory.pressure "some" total */
 } MemSample;

@@ -644,6 +644,22 @@ TEST(held_at_floor_and_growing_is_frozen) {
         ASSERT_EQ(lo.state, MEM_STATE_RUNNING);
         ASSERT_FALSE(lo.squeeze_held);
 
+        /* Held again; it allocates while the reclaim worker moves its pages to swap: memory.current
+         * stays, memory and swap together grow. Frozen once FreezeIntervalSec= has passed. */
+        hi.sample.current = 1548 * MiB;
+        lo.sample.current = lo.params.floor;
+        for (int i = 0; i < 100 && !lo.decision.freeze; i++) {
+                lo.sample.swap_current += 8 * MiB;
+                step(units, 2, &d, &now, 100 * MS);
+        }
+        ASSERT_TRUE(lo.decision.freeze);
+        ASSERT_NOT_NULL(strstr(lo.decision.reason, "trading its own pages through swap"));
+        ASSERT_TRUE(now - lo.last_thaw_usec >= lo.params.freeze_interval_usec);
+        ASSERT_EQ(lo.n_frozen, 2);
+        hi.sample.current = 300 * MiB;
+        while (lo.state == MEM_STATE_FROZEN)
+                step(units, 2, &d, &now, 100 * MS);
+
         /* Freeze=no: held and throttled, never frozen. */
         lo.params.freeze = false;
         hi.sample.current = 1548 * MiB;
@@ -653,7 +669,7 @@ TEST(held_at_floor_and_growing_is_frozen) {
                 ASSERT_FALSE(lo.decision.freeze);
         }
         ASSERT_EQ(lo.state, MEM_STATE_THROTTLED);
-        ASSERT_EQ(lo.n_frozen, 1);
+        ASSERT_EQ(lo.n_frozen, 2);
 }
 
 /* MemoryLow=: infinity for interactive scopes unless written; nothing for slices (they pass on
