@@ -62,7 +62,6 @@ static int read_sample(int dirfd, MemSample *ret) {
         r = cg_read_u64_at(dirfd, "memory.current", &ret->current);
         if (r < 0)
                 return r;
-        (void) cg_read_u64_at(dirfd, "memory.swap.current", &ret->swap_current);
         r = cg_read_small_file_at(dirfd, "memory.events", buf, sizeof buf);
         if (r < 0)
                 return r;

@@ -244,7 +244,6 @@ static void domain_squeeze(MemUnit **units, size_t n, const MemDomain *d, const 
 
         for (size_t i = 0; i < n; i++) {
                 units[i]->squeeze_bytes = 0;
-                units[i]->squeeze_held = false;
                 maxprio = MAX(maxprio, units[i]->params.priority);
         }
 
@@ -286,10 +285,7 @@ static void domain_squeeze(MemUnit **units, size_t n, const MemDomain *d, const 
 
                 need = sub0(want, covered);
                 take = MIN(need, give);
-                /* Units with nothing left to give stay squeezed while the deficit lasts: let go,
-                 * they would grow into the memory they were squeezed out of, be squeezed
-                 * again, and trade their own pages through swap at every turn. */
-                if (take > 0 || need > 0)
+                if (take > 0)
                         for (size_t i = 0; i < n; i++) {
                                 MemUnit *u = units[i];
                                 uint64_t can;
@@ -297,9 +293,7 @@ static void domain_squeeze(MemUnit **units, size_t n, const MemDomain *d, const 
                                 if (u->params.priority != prio || u->state == MEM_STATE_KILLED)
                                         continue;
                                 can = sub0(u->sample.current, u->params.floor);
-                                if (take > 0)
-                                        u->squeeze_bytes = (uint64_t) ((double) take * (double) can / (double) give);
-                                u->squeeze_held = need > give;
+                                u->squeeze_bytes = (uint64_t) ((double) take * (double) can / (double) give);
                         }
                 covered += take;
 
@@ -374,26 +368,6 @@ static void enter(MemUnit *u, MemState s, uint64_t now) {
         u->state = s;
 }
 
-/* Whether the unit allocated since the last look: the kernel throttled it at its memory.high,
- * or what it holds in memory and swap together grew (reclaim moves pages from one to the other;
- * only new pages add to both). */
-#define MEM_GROWTH_MIN_BYTES (1ULL << 20)
-static bool unit_grows(const MemUnit *u) {
-        if (!u->prev.valid)
-                return false;
-        return u->sample.events_high > u->prev.events_high ||
-                u->sample.current + u->sample.swap_current >=
-                u->prev.current + u->prev.swap_current + MEM_GROWTH_MIN_BYTES;
-}
-
-static void freeze(MemUnit *u, const MemDomain *d, uint64_t target, uint64_t now) {
-        u->decision.freeze = true;
-        set_high(u, target);
-        enter(u, MEM_STATE_FROZEN, now);
-        if (d->swap)
-                u->decision.reclaim = sub0(u->sample.current, u->params.floor);
-}
-
 /* A unit due to be killed: killed if this evaluation may kill (kill_wanted is NULL), else noted
  * in *kill_wanted (see mem_policy_evaluate()) and left as it is. */
 static bool kill_allowed(bool *kill_wanted) {
@@ -407,7 +381,7 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
         const MemParams *p = &u->params;
         uint64_t dt = u->last_eval_usec > 0 && now > u->last_eval_usec ? now - u->last_eval_usec : 0;
         uint64_t cur = u->sample.current, own_high, target;
-        bool need = u->squeeze_bytes > 0 || u->squeeze_held, urgent = u->urgent_since > 0;
+        bool need = u->squeeze_bytes > 0, urgent = u->urgent_since > 0;
 
         own_high = unit_own_high(u, dt);
 
@@ -489,34 +463,19 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
                         u->decision.reclaim = MIN(u->squeeze_bytes, sub0(cur, p->floor));
         }
 
-        if (p->freeze && u->squeeze_since != 0 && u->state != MEM_STATE_FROZEN && !u->decision.thaw &&
+        if (urgent && u->squeeze_since != 0 && p->freeze && u->state != MEM_STATE_FROZEN && !u->decision.thaw &&
+            now - u->urgent_since >= p->freeze_after_usec &&
             (u->last_thaw_usec == 0 || now - u->last_thaw_usec >= p->freeze_interval_usec)) {
-                /* Held at its floor and still growing: there it makes little headway and spends
-                 * CPU (its own, or the reclaim worker's) trading its own pages through swap, CPU
-                 * the units it gives way to could use. Frozen, it costs nothing until the
-                 * deficit is gone. */
-                bool pinned = u->squeeze_held && u->state == MEM_STATE_THROTTLED &&
-                        now - u->squeeze_since >= p->freeze_after_usec && unit_grows(u);
-
-                if (urgent && now - u->urgent_since >= p->freeze_after_usec) {
-                        freeze(u, d, target, now);
-                        decide(u, MEM_ACTION_FREEZE, "squeezed for %" PRIu64 " ms and higher-priority units "
-                               "still stall: %s; frozen (FreezeAfterSec=%" PRIu64 "ms)%s",
-                               (now - u->urgent_since) / USEC_PER_MSEC, u->cause,
-                               p->freeze_after_usec / USEC_PER_MSEC,
-                               d->swap ? ", its memory reclaimed to swap" : "");
-                        return;
-                }
-                if (pinned) {
-                        freeze(u, d, target, now);
-                        decide(u, MEM_ACTION_FREEZE, "held at MemoryFloor=%s for %" PRIu64 " ms and still "
-                               "allocating (%s): frozen until the shortage is over, not left %s "
-                               "(FreezeAfterSec=%" PRIu64 "ms)",
-                               SZ(p->floor), (now - u->squeeze_since) / USEC_PER_MSEC, u->cause,
-                               d->swap ? "trading its own pages through swap" : "throttled at its limit",
-                               p->freeze_after_usec / USEC_PER_MSEC);
-                        return;
-                }
+                u->decision.freeze = true;
+                set_high(u, target);
+                enter(u, MEM_STATE_FROZEN, now);
+                if (d->swap)
+                        u->decision.reclaim = sub0(cur, p->floor);
+                decide(u, MEM_ACTION_FREEZE, "squeezed for %" PRIu64 " ms and higher-priority units still stall: "
+                       "%s; frozen (FreezeAfterSec=%" PRIu64 "ms)%s",
+                       (now - u->urgent_since) / USEC_PER_MSEC, u->cause, p->freeze_after_usec / USEC_PER_MSEC,
+                       d->swap ? ", its memory reclaimed to swap" : "");
+                return;
         }
 
         if (urgent && u->squeeze_since != 0 && !p->freeze && p->kill && now - u->urgent_since >= p->kill_after_usec &&
@@ -537,12 +496,9 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
                 set_high(u, target);
                 enter(u, MEM_STATE_THROTTLED, now);
                 if (u->decision.action == MEM_ACTION_NONE && (u->decision.set_high || !was)) {
-                        if (u->squeeze_bytes > 0)
+                        if (need)
                                 decide(u, MEM_ACTION_THROTTLE, "squeezed by %s to MemoryHigh=%s: %s",
                                        SZ(u->squeeze_bytes), SZ(target), cause);
-                        else if (need)
-                                decide(u, MEM_ACTION_THROTTLE, "held at MemoryHigh=%s, nothing left to give, "
-                                       "while the shortage lasts: %s", SZ(target), cause);
                         else if (u->squeeze_since != 0)
                                 decide(u, MEM_ACTION_THROTTLE, "held at MemoryHigh=%s until calm for %" PRIu64 " ms",
                                        SZ(target), s->relax_usec / USEC_PER_MSEC);
@@ -684,7 +640,6 @@ void mem_unit_restart(MemUnit *u, uint64_t now) {
         u->squeeze_since = u->urgent_since = u->urgent_last_usec = u->calm_since = 0;
         u->frozen_since = 0;
         u->squeeze_bytes = 0;
-        u->squeeze_held = false;
         u->cause[0] = '\0';
         u->decision = (MemDecision) {};
 }

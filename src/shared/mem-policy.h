@@ -87,7 +87,6 @@ void mem_settings_from_config(const Config *c, MemSettings *ret);
 typedef struct MemSample {
         bool valid;
         uint64_t current;               /* memory.current */
-        uint64_t swap_current;          /* memory.swap.current; 0 without swap accounting */
         uint64_t events_high, events_max, events_oom, events_oom_kill; /* memory.events */
         uint64_t pressure_some_usec;    /* memory.pressure "some" total */
 } MemSample;
@@ -124,7 +123,6 @@ typedef struct MemUnit {
         uint64_t killed_since;
         uint64_t last_thaw_usec;
         uint64_t squeeze_bytes;         /* this evaluation's share of the domain's deficit */
-        bool squeeze_held;              /* its class gives all it can and the deficit remains */
         char cause[256];                /* why it was last squeezed, for the freeze and kill reasons */
 
         uint64_t n_throttled, n_frozen, n_thawed, n_killed, n_oom_kills;
