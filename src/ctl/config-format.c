@@ -16,6 +16,8 @@ static const char *size_or_null(const SizeSpec *s, char *buf, size_t n) {
 static const char *cpu_weight_or_null(uint64_t w, char *buf, size_t n) {
         if (w == 0)
                 return NULL;
+        if (w == CPU_WEIGHT_IDLE)
+                return "idle";
         snprintf(buf, n, "%" PRIu64, w);
         return buf;
 }
@@ -179,7 +181,8 @@ static int profile_to_json(const Config *c, const Profile *p, json_object **ret)
         if (r >= 0)
                 r = json_add_string(o, "class", profile_class_to_string(p->class));
         if (r >= 0)
-                r = p->cpu_weight > 0 ? json_add_uint(o, "cpu_weight", p->cpu_weight) : json_add(o, "cpu_weight", NULL);
+                r = p->cpu_weight == CPU_WEIGHT_IDLE ? json_add_string(o, "cpu_weight", "idle") :
+                    p->cpu_weight > 0 ? json_add_uint(o, "cpu_weight", p->cpu_weight) : json_add(o, "cpu_weight", NULL);
         if (r >= 0)
                 r = json_add_size(o, "memory_min", &p->memory_min);
         if (r >= 0)

@@ -25,7 +25,7 @@ int profiles_to_table(const Config *c, Table **ret);
 /* Columns RULE TYPE UNIT SLICE USER DESCRIPTION PROFILE DEFINED, in the order rules are tried. */
 int rules_to_table(const Config *c, Table **ret);
 
-/* An array of objects, one per profile: name, class, cpu_weight, memory_min, memory_low,
+/* An array of objects, one per profile: name, class, cpu_weight (a number or "idle"), memory_min, memory_low,
  * memory_high, memory_max, memory_swap_max (strings as in the configuration), tasks_max (a
  * number or "infinity"), default (whether it is DefaultProfile=), file, line. Unset: null. */
 int profiles_to_json(const Config *c, json_object **ret);

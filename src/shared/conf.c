@@ -236,7 +236,7 @@ static int config_parse_size(Config *c, const char *key, const char *value, void
 
 static int config_parse_cpu_weight_key(Config *c, const char *key, const char *value, void *data) {
         if (parse_cpu_weight(value, data) < 0)
-                return parse_error(c, "%s=%s: expected a whole number from 1 to 10000", key, value);
+                return parse_error(c, "%s=%s: expected a whole number from 1 to 10000, or 'idle'", key, value);
         return 0;
 }
 
@@ -996,7 +996,9 @@ int config_dump(const Config *c, FILE *f) {
                 fprintf(f, "\n# %s:%u\n[Profile:%s]\n", p->file, p->line, p->name);
                 if (p->class >= 0)
                         fprintf(f, "Class=%s\n", profile_class_to_string(p->class));
-                if (p->cpu_weight > 0)
+                if (p->cpu_weight == CPU_WEIGHT_IDLE)
+                        fprintf(f, "CPUWeight=idle\n");
+                else if (p->cpu_weight > 0)
                         fprintf(f, "CPUWeight=%" PRIu64 "\n", p->cpu_weight);
                 dump_size(f, "MemoryMin", &p->memory_min);
                 dump_size(f, "MemoryLow", &p->memory_low);

@@ -70,7 +70,7 @@ typedef struct Profile {
         unsigned line;
 
         ProfileClass class;
-        uint64_t cpu_weight;            /* 0: not set */
+        uint64_t cpu_weight;            /* 0: not set; CPU_WEIGHT_IDLE: idle */
         SizeSpec memory_min;
         SizeSpec memory_low;
         SizeSpec memory_high;

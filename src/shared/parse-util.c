@@ -188,6 +188,10 @@ int parse_cpu_weight(const char *s, uint64_t *ret) {
         uint64_t v;
         int r;
 
+        if (streq_ptr(s, "idle")) {
+                *ret = CPU_WEIGHT_IDLE;
+                return 0;
+        }
         r = parse_uint64(s, &v);
         if (r < 0)
                 return r;

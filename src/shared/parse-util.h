@@ -27,6 +27,11 @@ uint64_t size_spec_resolve(const SizeSpec *spec, uint64_t physical_memory);
 const char *size_spec_to_string(const SizeSpec *spec, char *buf, size_t n);
 
 /* CPUWeight=: 1..10000, as systemd accepts. */
+/* CPUWeight=idle: the cgroup's cpu.idle, below every weight (systemd >= 252). Kept apart from the
+ * numbers; on the bus systemd writes it as 0 (CPU_WEIGHT_BUS_IDLE). */
+#define CPU_WEIGHT_IDLE UINT64_MAX
+#define CPU_WEIGHT_BUS_IDLE UINT64_C(0)
+/* 1-10000, or "idle" (CPU_WEIGHT_IDLE). */
 int parse_cpu_weight(const char *s, uint64_t *ret);
 /* TasksMax=: a positive number or "infinity" (UINT64_MAX). */
 int parse_tasks_max(const char *s, uint64_t *ret);

@@ -33,7 +33,7 @@ void profile_to_properties(const Profile *p, uint64_t physical_memory, UnitPrope
         UnitPropertySet s = {};
 
         if (p->cpu_weight > 0)
-                add(&s, "CPUWeight", p->cpu_weight);
+                add(&s, "CPUWeight", p->cpu_weight == CPU_WEIGHT_IDLE ? CPU_WEIGHT_BUS_IDLE : p->cpu_weight);
         add_size(&s, "MemoryMin", &p->memory_min, physical_memory);
         add_size(&s, "MemoryLow", &p->memory_low, physical_memory);
         add_size(&s, "MemoryHigh", &p->memory_high, physical_memory);

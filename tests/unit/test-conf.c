@@ -116,7 +116,7 @@ TEST(error_bad_values) {
         ASSERT_EQ(c->n_errors, 6);
         ASSERT_HAS_ERROR(c, "f.conf", 2, "MemoryHigh=lots: not a valid size");
         ASSERT_HAS_ERROR(c, "f.conf", 3, "out of range");
-        ASSERT_HAS_ERROR(c, "f.conf", 4, "1 to 10000");
+        ASSERT_HAS_ERROR(c, "f.conf", 4, "1 to 10000, or 'idle'");
         ASSERT_HAS_ERROR(c, "f.conf", 5, "TasksMax=-1");
         ASSERT_HAS_ERROR(c, "f.conf", 6, "unknown class");
         ASSERT_HAS_ERROR(c, "f.conf", 8, "unknown log level");

@@ -141,6 +141,27 @@ TEST(profile_properties) {
         ASSERT_FALSE(unit_property_set_equal(&s, &t));
 }
 
+/* CPUWeight=idle: kept apart from the numbers, written back as "idle", sent to systemd as 0 (its
+ * bus value for cpu.idle). */
+TEST(cpu_weight_idle) {
+        _cleanup_(config_freep) Config *c = load("[Profile:bg]\nCPUWeight=idle\n");
+        _cleanup_(freep) char *text = NULL, *dump = NULL;
+        UnitPropertySet s;
+        size_t size = 0;
+        FILE *f;
+
+        ASSERT_NOT_NULL(c);
+        ASSERT_U64_EQ(config_find_profile(c, "bg")->cpu_weight, CPU_WEIGHT_IDLE);
+        profile_to_properties(config_find_profile(c, "bg"), 10ULL << 30, &s);
+        text = unit_property_set_to_string(&s);
+        ASSERT_STREQ(text, "CPUWeight=0");
+        f = open_memstream(&dump, &size);
+        ASSERT_NOT_NULL(f);
+        ASSERT_OK(config_dump(c, f));
+        fclose(f);
+        ASSERT_NOT_NULL(strstr(dump, "\nCPUWeight=idle\n"));
+}
+
 /* A run-time override beats the rules and DefaultProfile= while its profile exists; a profile
  * that is gone (after a reload) is ignored and the rules choose. */
 TEST(override_resolves_ahead_of_rules) {

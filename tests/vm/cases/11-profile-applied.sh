@@ -4,6 +4,15 @@
 . /usr/lib/agentcgroup-tests/lib.sh
 . /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
 
+# CPUWeight=idle: the cgroup's cpu.idle (a drop-in that sorts before the vendor's rules).
+dropin_write 05-idle.conf '
+[Profile:idle-test]
+Class=background
+CPUWeight=idle
+[Match:idle-test]
+Type=scope
+Unit=idle1.scope
+Profile=idle-test'
 daemon_start
 cleanup_add "systemctl stop agent-s1.slice 2>/dev/null || true"
 
@@ -43,6 +52,11 @@ assert_eq 20 "$(cgroup_read job1.scope cpu.weight)"
 # Its session slice: profile batch-session, which weighs it below interactive sessions.
 wait_prop agent-batch1.slice CPUWeight 20
 assert_eq 20 "$(cgroup_read agent-batch1.slice cpu.weight)"
+
+# CPUWeight=idle reaches systemd as idle and the kernel as cpu.idle=1.
+scope_start idle1 agent-s1.slice sleep 600
+wait_prop idle1.scope CPUWeight idle
+assert_eq 1 "$(cgroup_read idle1.scope cpu.idle)" "cpu.idle file"
 
 # A scope without -u (random run-r<hex> name) is matched by its slice and gets the default.
 systemd-run --quiet --scope --slice=agent-s2.slice sleep 600 &
