@@ -126,7 +126,7 @@ static void check_numbers(const char *s) {
                 FUZZ_ASSERT(parse_uint64(buf, &again) == 0 && again == v);
         }
         if (parse_cpu_weight(s, &v) == 0)
-                FUZZ_ASSERT(v >= 1 && v <= 10000);
+                FUZZ_ASSERT((v >= 1 && v <= 10000) || (v == CPU_WEIGHT_IDLE && streq(s, "idle")));
         if (parse_tasks_max(s, &v) == 0)
                 FUZZ_ASSERT(v >= 1);
         if (parse_gid(s, &gid) == 0)
