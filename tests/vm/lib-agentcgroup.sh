@@ -536,6 +536,14 @@ tenants_bench_params() {
         kept+=("$a")
     done
     BENCH_ARMS=("${kept[@]}")
+    # agentcgroup.bench_low_cpu_weight=W: the LOW tenants' profiles (scope and session slice) get
+    # CPUWeight=W instead of 20 (the only profiles with 20), e.g. idle.
+    local lw; lw=$(cmdline_param bench_low_cpu_weight "")
+    if [[ -n $lw ]]; then
+        [[ $lw == idle || $lw =~ ^[1-9][0-9]*$ ]] || fail "agentcgroup.bench_low_cpu_weight=$lw: expected 1-10000 or idle"
+        TENANT_PROFILES=${TENANT_PROFILES//CPUWeight=20/CPUWeight=$lw}
+        TENANT_SESSION_PROFILES=${TENANT_SESSION_PROFILES//CPUWeight=20/CPUWeight=$lw}
+    fi
 }
 
 # tenants_bench OUT: every mode (no: no swap; zram: 1 GiB of zram, the tenants writing
