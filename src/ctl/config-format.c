@@ -14,12 +14,7 @@ static const char *size_or_null(const SizeSpec *s, char *buf, size_t n) {
 }
 
 static const char *cpu_weight_or_null(uint64_t w, char *buf, size_t n) {
-        if (w == 0)
-                return NULL;
-        if (w == CPU_WEIGHT_IDLE)
-                return "idle";
-        snprintf(buf, n, "%" PRIu64, w);
-        return buf;
+        return w == 0 ? NULL : cpu_weight_to_string(w, buf, n);
 }
 
 static const char *tasks_max_or_null(uint64_t t, char *buf, size_t n) {

@@ -996,10 +996,11 @@ int config_dump(const Config *c, FILE *f) {
                 fprintf(f, "\n# %s:%u\n[Profile:%s]\n", p->file, p->line, p->name);
                 if (p->class >= 0)
                         fprintf(f, "Class=%s\n", profile_class_to_string(p->class));
-                if (p->cpu_weight == CPU_WEIGHT_IDLE)
-                        fprintf(f, "CPUWeight=idle\n");
-                else if (p->cpu_weight > 0)
-                        fprintf(f, "CPUWeight=%" PRIu64 "\n", p->cpu_weight);
+                if (p->cpu_weight > 0) {
+                        char w[32];
+
+                        fprintf(f, "CPUWeight=%s\n", cpu_weight_to_string(p->cpu_weight, w, sizeof w));
+                }
                 dump_size(f, "MemoryMin", &p->memory_min);
                 dump_size(f, "MemoryLow", &p->memory_low);
                 dump_size(f, "MemoryHigh", &p->memory_high);

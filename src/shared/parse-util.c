@@ -184,6 +184,13 @@ const char *size_spec_to_string(const SizeSpec *spec, char *buf, size_t n) {
         return buf;
 }
 
+const char *cpu_weight_to_string(uint64_t w, char *buf, size_t n) {
+        if (w == CPU_WEIGHT_IDLE)
+                return "idle";
+        snprintf(buf, n, "%" PRIu64, w);
+        return buf;
+}
+
 int parse_cpu_weight(const char *s, uint64_t *ret) {
         uint64_t v;
         int r;

@@ -26,13 +26,14 @@ uint64_t size_spec_resolve(const SizeSpec *spec, uint64_t physical_memory);
 /* Writes a human form ("512M", "25%", "infinity") into buf. */
 const char *size_spec_to_string(const SizeSpec *spec, char *buf, size_t n);
 
-/* CPUWeight=: 1..10000, as systemd accepts. */
 /* CPUWeight=idle: the cgroup's cpu.idle, below every weight (systemd >= 252). Kept apart from the
  * numbers; on the bus systemd writes it as 0 (CPU_WEIGHT_BUS_IDLE). */
 #define CPU_WEIGHT_IDLE UINT64_MAX
 #define CPU_WEIGHT_BUS_IDLE UINT64_C(0)
-/* 1-10000, or "idle" (CPU_WEIGHT_IDLE). */
+/* CPUWeight=: 1..10000, as systemd accepts, or "idle" (CPU_WEIGHT_IDLE). */
 int parse_cpu_weight(const char *s, uint64_t *ret);
+/* A set weight as written in the configuration ("idle" or the number), in buf or static. */
+const char *cpu_weight_to_string(uint64_t w, char *buf, size_t n);
 /* TasksMax=: a positive number or "infinity" (UINT64_MAX). */
 int parse_tasks_max(const char *s, uint64_t *ret);
 int parse_boolean(const char *s);
