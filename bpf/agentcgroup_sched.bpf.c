@@ -15,6 +15,8 @@
  *   - a burst credit: a cgroup that slept may run up to burst_ns ahead of the current virtual
  *     time when it wakes (its lag is clamped there), so it refills while idle;
  *   - interactive units that wake preempt a CPU running a less interactive task;
+ *   - idle units (CPUWeight=idle, which the kernel does not pass to sched_ext) weigh 1 and
+ *     are preempted by any other unit that wakes, like the fair class's cpu.idle;
  *   - memory pressure: a cgroup the memory side reports as thrashing (memcg_observe's throttle
  *     map, shared through its pin, or the pressure the daemon writes) keeps a quarter of its
  *     weight and half its slice until it calms down; never less than 1/256 of a CPU's rate, so
@@ -261,9 +263,15 @@ static __always_inline u64 slice_of(struct sched_policy *pol)
 	return pol && pol->slice_ns ? pol->slice_ns : SCHED_DEFAULT_SLICE_NS;
 }
 
+/* What wake-up preemption compares: the profile class (0 interactive, 1 tool-burst,
+ * 2 background), with idle units (CPUWeight=idle) below all of them. */
+#define SCHED_RANK_IDLE 3
+
 static __always_inline u32 class_of(struct sched_policy *pol)
 {
-	return pol ? pol->class : 1; /* unmanaged tasks rank like tool calls */
+	if (!pol)
+		return 1; /* unmanaged tasks rank like tool calls */
+	return pol->flags & SCHED_POLICY_IDLE ? SCHED_RANK_IDLE : pol->class;
 }
 
 /* Activity propagation: a cgroup whose count crosses zero adds (removes) its weight to (from)
@@ -360,7 +368,9 @@ static u64 share_of(u64 id, struct cgx *leaf, struct sched_policy *pol, bool thr
 	u64 share = SHARE_ONE;
 	u64 w = leaf->weight;
 
-	if (pol && pol->weight_pct)
+	if (pol && (pol->flags & SCHED_POLICY_IDLE))
+		w = 1;
+	else if (pol && pol->weight_pct)
 		w = w * pol->weight_pct / 100;
 	if (thrash)
 		w = w * SCHED_THRASH_WEIGHT_PCT / 100;
@@ -417,8 +427,8 @@ s32 BPF_PROG(agc_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags
 	return cpu;
 }
 
-/* A CPU p may run on that runs a less interactive task than class, or -1. */
-static s32 preemptible_cpu(struct task_struct *p, u32 class)
+/* A CPU p may run on whose task ranks at least victim (see SCHED_RANK_IDLE), or -1. */
+static s32 preemptible_cpu(struct task_struct *p, u32 victim)
 {
 	u32 n = bpf_ksym_exists(scx_bpf_nr_cpu_ids) ? scx_bpf_nr_cpu_ids() : MAX_CPUS;
 	u32 zero = 0;
@@ -426,7 +436,7 @@ static s32 preemptible_cpu(struct task_struct *p, u32 class)
 	for (u32 cpu = 0; cpu < MAX_CPUS && cpu < n; cpu++) {
 		u32 *running = bpf_map_lookup_percpu_elem(&cpu_class, &zero, cpu);
 
-		if (running && *running != SCHED_CLASS_NONE && *running > class &&
+		if (running && *running != SCHED_CLASS_NONE && *running >= victim &&
 		    bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
 			return cpu;
 	}
@@ -471,11 +481,12 @@ void BPF_PROG(agc_enqueue, struct task_struct *p, u64 enq_flags)
 		vt = vtime_now - allowance;
 	}
 
-	/* An interactive unit within its fair share (its burst credit included) that wakes up
-	 * goes straight to a CPU running something less interactive and preempts it. Beyond its
+	/* A unit within its fair share (its burst credit included) that wakes up goes straight to
+	 * a CPU it may preempt and does: an interactive one to a CPU running anything less
+	 * interactive, any other one to a CPU running an idle unit (CPUWeight=idle). Beyond its
 	 * share it waits in the queue like everyone else, so it cannot starve the others. */
-	if ((enq_flags & SCX_ENQ_WAKEUP) && tx->class == 0 && (s64)(vt - vtime_now) <= 0) {
-		s32 cpu = preemptible_cpu(p, tx->class);
+	if ((enq_flags & SCX_ENQ_WAKEUP) && tx->class < SCHED_RANK_IDLE && (s64)(vt - vtime_now) <= 0) {
+		s32 cpu = preemptible_cpu(p, tx->class == 0 ? 1 : SCHED_RANK_IDLE);
 
 		if (cpu >= 0) {
 			struct sched_stats *s = stats_of(tx->cgid);

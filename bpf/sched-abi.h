@@ -24,6 +24,11 @@ struct sched_policy {
 	                            * while something happens, so an old figure must not linger */
 };
 
+/* flags */
+#define SCHED_POLICY_IDLE         1u          /* CPUWeight=idle: weighs 1 whatever its cpu.weight
+	                                       * (sched_ext is not told about cpu.idle), and any
+	                                       * other unit's wake-up may preempt it */
+
 #define SCHED_POLICY_DEPTH        8
 #define SCHED_DEFAULT_SLICE_NS    5000000ULL  /* 5 ms for unmanaged tasks */
 #define SCHED_MIN_SLICE_NS        500000ULL

@@ -441,6 +441,7 @@ int sched_bpf_set_policy(SchedBpf *s, uint64_t cgroup_id, const SchedPolicy *p) 
                 .burst_ns = p->burst_ns,
                 .pressure_permille = p->pressure_permille,
                 .pressure_expires_ns = p->pressure_expires_ns,
+                .flags = p->idle ? SCHED_POLICY_IDLE : 0,
         };
         return bpf_map_update_elem(s->policy_fd, &cgroup_id, &v, BPF_ANY) < 0 ? -errno : 0;
 }

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "parse-util.h"
 #include "sched-policy.h"
 
 static const char *const sched_mode_table[_SCHED_MODE_MAX] = {
@@ -86,5 +87,6 @@ void sched_policy_from_profile(const Profile *p, SchedPolicy *ret) {
                 .slice_ns = slice * 1000,
                 /* 0 would mean "one slice" to the scheduler; background units get no credit at all. */
                 .burst_ns = burst > 0 ? burst * 1000 : 1,
+                .idle = p->cpu_weight == CPU_WEIGHT_IDLE,
         };
 }

@@ -61,6 +61,7 @@ typedef struct SchedPolicy {
         uint64_t burst_ns;
         uint32_t pressure_permille;
         uint64_t pressure_expires_ns;   /* CLOCK_MONOTONIC */
+        bool idle;                      /* CPUWeight=idle (SCHED_POLICY_IDLE) */
 } SchedPolicy;
 
 #define SCHED_SLICE_USEC_MIN 500ULL
@@ -69,5 +70,6 @@ typedef struct SchedPolicy {
 #define SCHED_BURST_USEC_MAX (1000000ULL)
 
 /* The class defaults, overridden by CPUSliceSec= and CPUBurstSec=: interactive units get short
- * slices and a burst credit, background units long slices and none. */
+ * slices and a burst credit, background units long slices and none. CPUWeight=idle marks the
+ * policy idle: the kernel tells sched_ext a cgroup's cpu.weight but not its cpu.idle. */
 void sched_policy_from_profile(const Profile *p, SchedPolicy *ret);

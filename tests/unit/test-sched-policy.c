@@ -50,7 +50,8 @@ TEST(profile_policy) {
                    "[Manager]\nScheduler=full\nSchedulerRestartSec=3s\nSchedulerRestartMax=2\n"
                    "[Profile:ia]\nClass=interactive\n"
                    "[Profile:bg]\nClass=background\nCPUSliceSec=20ms\nCPUBurstSec=0\n"
-                   "[Profile:tool]\nCPUSliceSec=800us\nCPUBurstSec=1s\n");
+                   "[Profile:tool]\nCPUSliceSec=800us\nCPUBurstSec=1s\n"
+                   "[Profile:spare]\nClass=background\nCPUWeight=idle\n");
         ASSERT_OK(config_finalize(c));
         ASSERT_EQ(c->n_errors, 0);
         ASSERT_EQ(c->scheduler_mode, SCHED_MODE_FULL);
@@ -63,6 +64,7 @@ TEST(profile_policy) {
         ASSERT_EQ(sp.slice_ns, 2000000);
         ASSERT_EQ(sp.burst_ns, 20000000);
         ASSERT_EQ(sp.weight_pct, 100);
+        ASSERT_FALSE(sp.idle);
 
         p = config_find_profile(c, "bg");
         sched_policy_from_profile(p, &sp);
@@ -77,6 +79,14 @@ TEST(profile_policy) {
         ASSERT_EQ(sp.class, PROFILE_CLASS_BACKGROUND);
         ASSERT_EQ(sp.slice_ns, 800000);
         ASSERT_EQ(sp.burst_ns, 1000000000);
+        ASSERT_FALSE(sp.idle);
+
+        /* CPUWeight=idle: the scheduler is told, since the kernel tells it only cpu.weight. */
+        p = config_find_profile(c, "spare");
+        sched_policy_from_profile(p, &sp);
+        ASSERT_EQ(sp.class, PROFILE_CLASS_BACKGROUND);
+        ASSERT_TRUE(sp.idle);
+        ASSERT_EQ(sp.weight_pct, 100);
 }
 
 TEST(bad_settings) {

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The daemon's sched_ext scheduler: loaded and verified at start-up, cgroup weights honoured
-# (1:3 within 5 points, nested slices composing), statistics on the unit objects, partial mode
+# (1:3 within 5 points, nested slices composing, CPUWeight=idle weighing 1), statistics on the unit objects, partial mode
 # switching managed tasks to SCHED_EXT, an injected error and SysRq-S handled as configured
 # (restart with back-off, or stay off), and unloaded when the daemon stops.
 # timeout: 600
@@ -38,9 +38,17 @@ MemoryHigh=64M
 Freeze=no
 Kill=no
 
+[Profile:spare]
+Class=background
+CPUWeight=idle
+
 [Match:w100]
 Unit=w100*.scope
 Profile=w100
+
+[Match:spare]
+Unit=spare*.scope
+Profile=spare
 
 [Match:thrash]
 Unit=thrash*.scope
@@ -104,6 +112,19 @@ import sys; s=[float(v) for v in '$shares'.split()]
 sys.exit(0 if all(abs(a-b) <= 5 for a, b in zip(s, [25, 25, 50])) else 1)" ||
     fail "nested weights gave $shares, more than 5 points from 25 25 50"
 systemctl stop tool-n1.scope tool-n2.scope tool-n3.scope
+
+# --- CPUWeight=idle: the kernel tells sched_ext the cgroup's cpu.weight (still 100) but not its
+# cpu.idle; the daemon's policy makes it weigh 1, so beside a unit of weight 100 it gets ~1% ---
+scope_start spare1 agent-wi.slice stress-ng --cpu 2 --timeout 60s
+scope_start w100busy agent-wi.slice stress-ng --cpu 2 --timeout 60s
+wait_prop spare1.scope CPUWeight idle
+wait_prop w100busy.scope CPUWeight 100
+sleep 2
+share=$(measure spare1.scope w100busy.scope 8)
+log "CPUWeight=idle vs 100 under the scheduler: the idle unit got ${share}% (weight 1 of 101: ~1%)"
+python3 -c "import sys; sys.exit(0 if $share <= 5 else 1)" ||
+    fail "a CPUWeight=idle unit got ${share}% beside a unit of weight 100 (expected ~1%)"
+systemctl stop spare1.scope w100busy.scope
 
 # --- memory coupling: a unit throttled at its memory.high gets less CPU than its weight, and
 # its share back when the pressure is gone ---
