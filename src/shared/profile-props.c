@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse-util.h"
 #include "profile-props.h"
 
 static void add(UnitPropertySet *s, const char *name, uint64_t value) {
@@ -65,6 +66,8 @@ char *unit_property_set_to_string(const UnitPropertySet *s) {
                         fputc(' ', f);
                 if (s->items[i].value == UINT64_MAX)
                         fprintf(f, "%s=infinity", s->items[i].name);
+                else if (streq(s->items[i].name, "CPUWeight") && s->items[i].value == CPU_WEIGHT_BUS_IDLE)
+                        fprintf(f, "%s=idle", s->items[i].name); /* what systemctl shows for 0 */
                 else
                         fprintf(f, "%s=%" PRIu64, s->items[i].name, s->items[i].value);
         }

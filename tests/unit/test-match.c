@@ -141,8 +141,8 @@ TEST(profile_properties) {
         ASSERT_FALSE(unit_property_set_equal(&s, &t));
 }
 
-/* CPUWeight=idle: kept apart from the numbers, written back as "idle", sent to systemd as 0 (its
- * bus value for cpu.idle). */
+/* CPUWeight=idle: kept apart from the numbers, sent to systemd as 0 (its bus value for
+ * cpu.idle), written back as "idle" by the config dump and in the journal and on D-Bus. */
 TEST(cpu_weight_idle) {
         _cleanup_(config_freep) Config *c = load("[Profile:bg]\nCPUWeight=idle\n");
         _cleanup_(freep) char *text = NULL, *dump = NULL;
@@ -154,7 +154,9 @@ TEST(cpu_weight_idle) {
         ASSERT_U64_EQ(config_find_profile(c, "bg")->cpu_weight, CPU_WEIGHT_IDLE);
         profile_to_properties(config_find_profile(c, "bg"), 10ULL << 30, &s);
         text = unit_property_set_to_string(&s);
-        ASSERT_STREQ(text, "CPUWeight=0");
+        ASSERT_EQ(s.n, 1);
+        ASSERT_U64_EQ(s.items[0].value, CPU_WEIGHT_BUS_IDLE);
+        ASSERT_STREQ(text, "CPUWeight=idle");
         f = open_memstream(&dump, &size);
         ASSERT_NOT_NULL(f);
         ASSERT_OK(config_dump(c, f));
