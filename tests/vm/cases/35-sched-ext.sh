@@ -1,8 +1,8 @@
 #!/bin/bash
 # The daemon's sched_ext scheduler: loaded and verified at start-up, cgroup weights honoured
-# (1:3 within 5 points, nested slices composing, CPUWeight=idle weighing 1), statistics on the unit objects, partial mode
-# switching managed tasks to SCHED_EXT, an injected error and SysRq-S handled as configured
-# (restart with back-off, or stay off), and unloaded when the daemon stops.
+# (1:3 within 5 points, nested slices composing, CPUWeight=idle weighing 1), statistics on the
+# unit objects, partial mode switching managed tasks to SCHED_EXT, an injected error and SysRq-S
+# handled as configured (restart with back-off, or stay off), and unloaded when the daemon stops.
 # timeout: 600
 . /usr/lib/agentcgroup-tests/lib.sh
 . /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
