@@ -214,6 +214,9 @@ struct {
 #define MAX_CPUS 64
 
 static u64 vtime_now;
+/* CPUs running a task of an idle unit: wake-ups of other classes than interactive look for a
+ * CPU to preempt only while there is one. */
+static s64 nr_running_idle;
 /* The exit info, also sent through sched_events; read by tests with bpftool. */
 struct sched_exit_event exit_event;
 
@@ -485,7 +488,8 @@ void BPF_PROG(agc_enqueue, struct task_struct *p, u64 enq_flags)
 	 * a CPU it may preempt and does: an interactive one to a CPU running anything less
 	 * interactive, any other one to a CPU running an idle unit (CPUWeight=idle). Beyond its
 	 * share it waits in the queue like everyone else, so it cannot starve the others. */
-	if ((enq_flags & SCX_ENQ_WAKEUP) && tx->class < SCHED_RANK_IDLE && (s64)(vt - vtime_now) <= 0) {
+	if ((enq_flags & SCX_ENQ_WAKEUP) && (tx->class == 0 || (tx->class < SCHED_RANK_IDLE && nr_running_idle > 0)) &&
+	    (s64)(vt - vtime_now) <= 0) {
 		s32 cpu = preemptible_cpu(p, tx->class == 0 ? 1 : SCHED_RANK_IDLE);
 
 		if (cpu >= 0) {
@@ -584,8 +588,11 @@ void BPF_PROG(agc_running, struct task_struct *p)
 	struct taskx *tx = taskx_of(p);
 	u32 zero = 0, *running = bpf_map_lookup_elem(&cpu_class, &zero);
 
-	if (running)
+	if (running) {
 		*running = tx ? tx->class : 1;
+		if (*running == SCHED_RANK_IDLE)
+			__sync_fetch_and_add(&nr_running_idle, 1);
+	}
 	if (!tx)
 		return;
 	tx->started_ns = bpf_ktime_get_ns();
@@ -606,8 +613,11 @@ void BPF_PROG(agc_stopping, struct task_struct *p, bool runnable)
 	u64 now, used, share;
 	bool thrash;
 
-	if (running)
+	if (running) {
+		if (*running == SCHED_RANK_IDLE)
+			__sync_fetch_and_sub(&nr_running_idle, 1);
 		*running = SCHED_CLASS_NONE;
+	}
 	if (!tx || !tx->started_ns)
 		return;
 	c = cgx_of(tx->cgid);

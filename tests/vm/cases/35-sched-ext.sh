@@ -124,7 +124,17 @@ share=$(measure spare1.scope w100busy.scope 8)
 log "CPUWeight=idle vs 100 under the scheduler: the idle unit got ${share}% (weight 1 of 101: ~1%)"
 python3 -c "import sys; sys.exit(0 if $share <= 5 else 1)" ||
     fail "a CPUWeight=idle unit got ${share}% beside a unit of weight 100 (expected ~1%)"
-systemctl stop spare1.scope w100busy.scope
+systemctl stop w100busy.scope
+# With the idle unit alone on both CPUs, a background unit that wakes every 10 ms preempts it
+# (SchedBoosts counts such wake-ups; a background unit preempts nothing else).
+scope_start w100waker agent-wi.slice bash -c 'while :; do sleep 0.01; done'
+wait_prop w100waker.scope CPUWeight 100
+sleep 4
+waker=$(busctl call "${bus[@]}" GetUnit s w100waker.scope | awk '{print $2}' | tr -d '"')
+boosts=$(busctl get-property org.agentcgroup1 "$waker" org.agentcgroup1.Unit SchedBoosts | awk '{print $2}')
+log "a background unit waking every 10 ms beside the busy idle unit: SchedBoosts $boosts"
+(( boosts >= 20 )) || fail "a background unit's wake-ups preempted the idle unit $boosts times in 4 s (expected most of ~300)"
+systemctl stop spare1.scope w100waker.scope
 
 # --- memory coupling: a unit throttled at its memory.high gets less CPU than its weight, and
 # its share back when the pressure is gone ---

@@ -131,7 +131,8 @@ done
 (( freezes_seen > 0 )) || { journal_since AGENTCGROUP_UNIT=low-grow.scope; fail "LOW never frozen in enforce mode"; }
 rc=0; wait "$high_pid" || rc=$?
 assert_eq 0 "$rc" "HIGH's exit status"
-wait_for 30 _prop_is low-grow.scope FreezerState running || fail "LOW not thawed after HIGH ended"
+wait_for 30 _prop_is low-grow.scope FreezerState running ||
+    { journal_since AGENTCGROUP_UNIT=low-grow.scope | tail -n 40; fail "LOW not thawed after HIGH ended"; }
 rc=0; wait "$low_pid" || rc=$?
 assert_eq 0 "$rc" "LOW's exit status (it must finish)"
 
