@@ -80,7 +80,7 @@ noise_start() {   # NAME: the noise in its own scope
 
 # probe NAME OUT [OPTION...]: cyclictest for SECS seconds in scope NAME; its histogram (us) goes
 # to OUT.
-probe() {   # NAME OUT [CYCLICTEST_OPTION...]
+probe() {
     systemd-run --quiet --scope --slice=agent-probe.slice -u "$1" \
         cyclictest -q -i 2000 -D "${SECS}s" -h 200000 --histfile="$2" "${@:3}" >/dev/null 2>&1 ||
         fail "cyclictest in $1 failed"
@@ -109,16 +109,13 @@ for a in "${arms[@]}"; do
         fail "agentcgroup.bench_cpu_arms: unknown arm $a; expected some of ${all_arms[*]}"
 done
 run_arm() {   # ARM RUN
-    local arm=$1 i=$2 prefix noise="" probe_opts=()
+    local arm=$1 i=$2 prefix=ia noise="" probe_opts=()
+    set_scheduler "$(arm_scheduler "$arm")"
     case $arm in
-        alone-cfs) set_scheduler off; prefix=ia ;;
-        alone-scx) set_scheduler full; prefix=ia ;;
-        cfs-equal) set_scheduler off; prefix=eq; noise=eq-noise-$i ;;
-        cfs-weights) set_scheduler off; prefix=ia; noise=bg-noise-$i ;;
-        agentcgroup) set_scheduler full; prefix=ia; noise=bg-noise-$i ;;
-        cfs-idle) set_scheduler off; prefix=ia; noise=idle-noise-$i ;;
-        agentcgroup-idle) set_scheduler full; prefix=ia; noise=idle-noise-$i ;;
-        fifo) set_scheduler off; prefix=ia; noise=bg-noise-$i; probe_opts=(-p 90) ;;
+        cfs-equal) prefix=eq; noise=eq-noise-$i ;;
+        cfs-weights|agentcgroup) noise=bg-noise-$i ;;
+        cfs-idle|agentcgroup-idle) noise=idle-noise-$i ;;
+        fifo) noise=bg-noise-$i; probe_opts=(-p 90) ;;
     esac
     [[ -n $noise ]] && noise_start "$noise"
     probe "$prefix-probe-$arm-$i" "hist.$arm.$i" "${probe_opts[@]}"
