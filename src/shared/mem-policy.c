@@ -233,23 +233,33 @@ static uint64_t domain_free(const MemDomain *d) {
 
 /* Splits the domain's deficit among the units that must give way, lowest priority first, each
  * class in proportion to what its units can give above their floors. Sets squeeze_bytes and
- * urgent_since, and writes the cause into *cause. */
-static void domain_squeeze(MemUnit **units, size_t n, const MemDomain *d, const MemSettings *s, uint64_t now,
-                           char *cause, size_t ncause) {
+ * urgent_since, and the cause of each unit squeezed. */
+static void domain_squeeze(MemUnit **units, size_t n, const MemDomain *d, const MemSettings *s, uint64_t now) {
         uint64_t free_bytes, covered = 0;
-        unsigned maxprio = 0;
+        unsigned maxprio = 0, maxprio_live = 0;
 
         free_bytes = domain_free(d);
-        cause[0] = 0;
 
         for (size_t i = 0; i < n; i++) {
                 units[i]->squeeze_bytes = 0;
                 maxprio = MAX(maxprio, units[i]->params.priority);
+                if (units[i]->state != MEM_STATE_KILLED)
+                        maxprio_live = MAX(maxprio_live, units[i]->params.priority);
+        }
+        /* Stalls come and go within a burst: urgency lasts until none was seen for RelaxSec=, and
+         * ends at once when no higher-priority unit is left (the staller's unit is gone). */
+        for (size_t i = 0; i < n; i++) {
+                MemUnit *u = units[i];
+
+                if (u->urgent_since != 0 &&
+                    (u->params.priority >= maxprio_live || now - u->urgent_last_usec >= s->relax_usec))
+                        u->urgent_since = u->urgent_last_usec = 0;
         }
 
         for (unsigned prio = 0; prio < maxprio; prio++) {
                 uint64_t want = 0, headroom = 0, give = 0, need, take;
                 const MemUnit *staller = NULL;
+                char cause[sizeof units[0]->cause];
 
                 /* What the units above this priority ask for: their headroom, and relief when
                  * they stall (a step of 1/16 of the budget per evaluation). */
@@ -272,41 +282,41 @@ static void domain_squeeze(MemUnit **units, size_t n, const MemDomain *d, const 
 
                         if (u->params.priority != prio || u->state == MEM_STATE_KILLED)
                                 continue;
-                        /* Stalls come and go within a burst: urgency lasts until none was seen
-                         * for RelaxSec=. */
                         if (staller) {
                                 if (u->urgent_since == 0)
                                         u->urgent_since = now;
                                 u->urgent_last_usec = now;
-                        } else if (u->urgent_since != 0 && now - u->urgent_last_usec >= s->relax_usec)
-                                u->urgent_since = 0;
+                        }
                         give += sub0(u->sample.current, u->params.floor);
                 }
 
                 need = sub0(want, covered);
                 take = MIN(need, give);
-                if (take > 0)
-                        for (size_t i = 0; i < n; i++) {
-                                MemUnit *u = units[i];
-                                uint64_t can;
-
-                                if (u->params.priority != prio || u->state == MEM_STATE_KILLED)
-                                        continue;
-                                can = sub0(u->sample.current, u->params.floor);
-                                u->squeeze_bytes = (uint64_t) ((double) take * (double) can / (double) give);
-                        }
                 covered += take;
+                if (take == 0)
+                        continue;
 
-                if (want > 0 && !cause[0]) {
-                        if (staller)
-                                snprintf(cause, ncause, "%s (%s) stalled %" PRIu64 ".%02" PRIu64 "%% on memory; "
-                                         "%s free of %s",
-                                         staller->name, profile_class_to_string(staller->params.class),
-                                         staller->stall_permyriad / 100, staller->stall_permyriad % 100,
-                                         SZ(free_bytes), SZ(d->limit));
-                        else
-                                snprintf(cause, ncause, "%s free of %s, higher-priority units want %s of headroom",
-                                         SZ(free_bytes), SZ(d->limit), SZ(headroom));
+                /* Why this priority gives way, kept by each unit for its throttle, freeze and
+                 * kill reasons: the staller or the headroom wish of the units above it. */
+                if (staller)
+                        snprintf(cause, sizeof cause, "%s (%s) stalled %" PRIu64 ".%02" PRIu64 "%% on memory; "
+                                 "%s free of %s",
+                                 staller->name, profile_class_to_string(staller->params.class),
+                                 staller->stall_permyriad / 100, staller->stall_permyriad % 100,
+                                 SZ(free_bytes), SZ(d->limit));
+                else
+                        snprintf(cause, sizeof cause, "%s free of %s, higher-priority units want %s of headroom",
+                                 SZ(free_bytes), SZ(d->limit), SZ(headroom));
+                for (size_t i = 0; i < n; i++) {
+                        MemUnit *u = units[i];
+                        uint64_t can;
+
+                        if (u->params.priority != prio || u->state == MEM_STATE_KILLED)
+                                continue;
+                        can = sub0(u->sample.current, u->params.floor);
+                        u->squeeze_bytes = (uint64_t) ((double) take * (double) can / (double) give);
+                        if (u->squeeze_bytes > 0)
+                                memcpy(u->cause, cause, sizeof cause);
                 }
         }
 }
@@ -376,8 +386,7 @@ static bool kill_allowed(bool *kill_wanted) {
         return !kill_wanted;
 }
 
-static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, const char *cause, bool *kill_wanted,
-                          uint64_t now) {
+static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, bool *kill_wanted, uint64_t now) {
         const MemParams *p = &u->params;
         uint64_t dt = u->last_eval_usec > 0 && now > u->last_eval_usec ? now - u->last_eval_usec : 0;
         uint64_t cur = u->sample.current, own_high, target;
@@ -407,8 +416,6 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
                 u->calm_since = 0;
                 if (u->squeeze_since == 0)
                         u->squeeze_since = now;
-                if (cause[0])
-                        snprintf(u->cause, sizeof u->cause, "%s", cause);
         } else if (u->squeeze_since != 0) {
                 if (u->calm_since == 0)
                         u->calm_since = now;
@@ -419,7 +426,7 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
         if (u->state == MEM_STATE_FROZEN) {
                 uint64_t frozen_for = now - u->frozen_since;
 
-                if (urgent && p->kill && frozen_for >= p->kill_after_usec && !swap_takes(d, u) &&
+                if (urgent && need && p->kill && frozen_for >= p->kill_after_usec && !swap_takes(d, u) &&
                     kill_allowed(kill_wanted)) {
                         u->decision.kill = true;
                         enter(u, MEM_STATE_KILLED, now);
@@ -430,15 +437,20 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
                                p->kill_after_usec / USEC_PER_MSEC);
                         return;
                 }
-                /* Thawed once calm: no shortage and no stalls for RelaxSec=; or when the freeze
-                 * budget is spent. */
-                if ((u->squeeze_since == 0 && !urgent) || frozen_for >= p->freeze_max_usec) {
+                /* A freeze is for units that stall: thawed once none has for RelaxSec= (or none
+                 * is left), even while the domain is still short of the headroom they want (the
+                 * unit then stays squeezed); or when the freeze budget is spent. */
+                if (!urgent || frozen_for >= p->freeze_max_usec) {
                         u->decision.thaw = true;
                         enter(u, MEM_STATE_THROTTLED, now);
-                        if (frozen_for < p->freeze_max_usec)
-                                decide(u, MEM_ACTION_THAW, "no memory shortage for %" PRIu64 " ms; thawed after "
-                                       "%" PRIu64 " ms frozen", s->relax_usec / USEC_PER_MSEC,
-                                       frozen_for / USEC_PER_MSEC);
+                        if (frozen_for < p->freeze_max_usec && !need)
+                                decide(u, MEM_ACTION_THAW, "no higher-priority unit stalled for %" PRIu64 " ms, "
+                                       "no memory shortage; thawed after %" PRIu64 " ms frozen",
+                                       s->relax_usec / USEC_PER_MSEC, frozen_for / USEC_PER_MSEC);
+                        else if (frozen_for < p->freeze_max_usec)
+                                decide(u, MEM_ACTION_THAW, "no higher-priority unit stalled for %" PRIu64 " ms; "
+                                       "thawed after %" PRIu64 " ms frozen, still squeezed: %s",
+                                       s->relax_usec / USEC_PER_MSEC, frozen_for / USEC_PER_MSEC, u->cause);
                         else
                                 decide(u, MEM_ACTION_THAW, "frozen for FreezeMaxSec=%" PRIu64 "ms, the most one "
                                        "freeze may last; thawed while %s", p->freeze_max_usec / USEC_PER_MSEC,
@@ -463,7 +475,9 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
                         u->decision.reclaim = MIN(u->squeeze_bytes, sub0(cur, p->floor));
         }
 
-        if (urgent && u->squeeze_since != 0 && p->freeze && u->state != MEM_STATE_FROZEN && !u->decision.thaw &&
+        /* Escalation needs the units above to stall (urgency) and to want its memory now: a
+         * moment's calm within a burst only postpones it. */
+        if (urgent && need && p->freeze && u->state != MEM_STATE_FROZEN && !u->decision.thaw &&
             now - u->urgent_since >= p->freeze_after_usec &&
             (u->last_thaw_usec == 0 || now - u->last_thaw_usec >= p->freeze_interval_usec)) {
                 u->decision.freeze = true;
@@ -478,7 +492,7 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
                 return;
         }
 
-        if (urgent && u->squeeze_since != 0 && !p->freeze && p->kill && now - u->urgent_since >= p->kill_after_usec &&
+        if (urgent && need && !p->freeze && p->kill && now - u->urgent_since >= p->kill_after_usec &&
             !swap_takes(d, u) && kill_allowed(kill_wanted)) {
                 u->decision.kill = true;
                 enter(u, MEM_STATE_KILLED, now);
@@ -498,7 +512,7 @@ static void unit_evaluate(MemUnit *u, const MemDomain *d, const MemSettings *s, 
                 if (u->decision.action == MEM_ACTION_NONE && (u->decision.set_high || !was)) {
                         if (need)
                                 decide(u, MEM_ACTION_THROTTLE, "squeezed by %s to MemoryHigh=%s: %s",
-                                       SZ(u->squeeze_bytes), SZ(target), cause);
+                                       SZ(u->squeeze_bytes), SZ(target), u->cause);
                         else if (u->squeeze_since != 0)
                                 decide(u, MEM_ACTION_THROTTLE, "held at MemoryHigh=%s until calm for %" PRIu64 " ms",
                                        SZ(target), s->relax_usec / USEC_PER_MSEC);
@@ -558,7 +572,6 @@ static void unit_evaluated(MemUnit *u, uint64_t now) {
 bool mem_policy_evaluate(MemUnit **units, size_t n, const MemDomain *domain, const MemSettings *settings,
                          uint64_t now) {
         MemUnit *victim = NULL, victim_before;
-        char cause[256];
         bool busy = false;
 
         for (size_t i = 0; i < n; i++) {
@@ -566,7 +579,7 @@ bool mem_policy_evaluate(MemUnit **units, size_t n, const MemDomain *domain, con
                 unit_observe(units[i], settings, now);
         }
 
-        domain_squeeze(units, n, domain, settings, now, cause, sizeof cause);
+        domain_squeeze(units, n, domain, settings, now);
 
         /* Every unit as if no kill were allowed, noting which are due to be killed; then the one
          * chosen is evaluated again from where it was, allowed to kill. */
@@ -575,7 +588,7 @@ bool mem_policy_evaluate(MemUnit **units, size_t n, const MemDomain *domain, con
                 bool kill_wanted = false;
 
                 if (u->state != MEM_STATE_KILLED && u->sample.valid)
-                        unit_evaluate(u, domain, settings, cause, &kill_wanted, now);
+                        unit_evaluate(u, domain, settings, &kill_wanted, now);
                 if (kill_wanted && (!victim || kill_before(u, victim))) {
                         victim = u;
                         victim_before = before;
@@ -584,7 +597,7 @@ bool mem_policy_evaluate(MemUnit **units, size_t n, const MemDomain *domain, con
         }
         if (victim && !kill_in_progress(units, n, now)) {
                 *victim = victim_before;
-                unit_evaluate(victim, domain, settings, cause, NULL, now);
+                unit_evaluate(victim, domain, settings, NULL, now);
                 unit_evaluated(victim, now);
         }
 

@@ -11,7 +11,9 @@
 #    --json agrees; the metrics file (MetricsFile= in node_exporter's textfile directory) parses
 #    with the Python Prometheus client's parser and its action counters match the journal; the
 #    file goes when the daemon stops.
-# A freeze lasts at least RelaxSec= (2 s): polling FreezerState every 0.1 s sees each one.
+# A freeze lasts until RelaxSec= (2 s) after HIGH's last stall, or until HIGH has ended (the
+# next look, then ThawUnit through PID 1: ~0.2 s at least): polling FreezerState every 0.1 s
+# sees each one.
 # timeout: 300
 . /usr/lib/agentcgroup-tests/lib.sh
 . /usr/lib/agentcgroup-tests/lib-agentcgroup.sh
