@@ -30,6 +30,8 @@ systemctl set-property --runtime agent.slice MemoryMax=600M || fail "set MemoryM
 cleanup_add "systemctl set-property --runtime agent.slice MemoryMax=infinity"
 
 # LOW grows to 400 MiB and holds; HIGH then grows into the rest, so it stalls and LOW is frozen.
+# HIGH is left running, holding its memory without stalling: LOW stays frozen for RelaxSec=
+# (20 s); stopping HIGH would have the daemon thaw LOW at once (nothing above it left).
 freeze_low() {   # NAME
     systemd-run --quiet --scope --slice=agent-nflow.slice -u "$1" bash -c "$(declare -f memhog); memhog 8 400 0.05 600" &
     cleanup_add "systemctl stop '$1.scope' 2>/dev/null || true"
@@ -39,7 +41,9 @@ freeze_low() {   # NAME
     systemd-run --quiet --scope --slice=agent-nfhigh.slice -u "nfhigh-$1" bash -c "$(declare -f memhog); memhog 16 450 0.05 600" &
     cleanup_add "systemctl stop 'nfhigh-$1.scope' 2>/dev/null || true"
     wait_prop "$1.scope" FreezerState frozen 90
-    systemctl stop "nfhigh-$1.scope"   # its burst is over; only the daemon may thaw LOW now
+    # HIGH's growth done: it stalls no more, so nothing freezes LOW again once it is thawed.
+    wait_for 60 bash -c "(( \$(cat /sys/fs/cgroup/agent.slice/agent-nfhigh.slice/nfhigh-$1.scope/memory.current) > 440 * 1048576 ))" ||
+        fail "nfhigh-$1 did not grow to 440 MiB"
 }
 
 daemon_start
@@ -52,6 +56,7 @@ wait_for 30 bash -c '[[ $(systemctl is-active agentcgroupd.service) == active ]]
 (( $(unit_prop agentcgroupd.service NRestarts) >= 1 )) || fail "systemd did not restart the daemon"
 msg=$(journal_json_since MESSAGE_ID=bef6ef34148446708275b97a95a8d54e AGENTCGROUP_UNIT=nflow-a.scope | jq -r .MESSAGE)
 assert_contains "$msg" "a previous agentcgroupd froze it" "the restarted daemon says why it thawed"
+systemctl stop nfhigh-nflow-a.scope
 [[ ! -e /run/agentcgroup/frozen/nflow-a.scope ]] || fail "the record outlived the thaw"
 systemctl stop nflow-a.scope
 
@@ -70,6 +75,7 @@ assert_eq max "$(cgroup_read nflow-b.scope memory.high)"
 systemctl is-active --quiet nflow-b.scope || fail "LOW did not survive"
 msg=$(journal_since | tail -3)
 assert_contains "$msg" "thawed 1 unit(s), put back MemoryHigh= on 1"
+systemctl stop nfhigh-nflow-b.scope
 
 # FreezeUnit calls that time out at once (AGENTCGROUP_TEST_FREEZE_TIMEOUT_USEC, a test knob):
 # systemd still freezes the unit; the daemon, told the call failed, must thaw it. (Seen in
