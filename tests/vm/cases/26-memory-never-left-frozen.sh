@@ -30,8 +30,8 @@ systemctl set-property --runtime agent.slice MemoryMax=600M || fail "set MemoryM
 cleanup_add "systemctl set-property --runtime agent.slice MemoryMax=infinity"
 
 # LOW grows to 400 MiB and holds; HIGH then grows into the rest, so it stalls and LOW is frozen.
-# HIGH is left running, holding its memory without stalling: LOW stays frozen for RelaxSec=
-# (20 s); stopping HIGH would have the daemon thaw LOW at once (nothing above it left).
+# HIGH is left running: LOW stays frozen while HIGH stalls and RelaxSec= (20 s) after; stopping
+# HIGH would have the daemon thaw LOW at once (nothing above it left).
 freeze_low() {   # NAME
     systemd-run --quiet --scope --slice=agent-nflow.slice -u "$1" bash -c "$(declare -f memhog); memhog 8 400 0.05 600" &
     cleanup_add "systemctl stop '$1.scope' 2>/dev/null || true"
@@ -41,22 +41,23 @@ freeze_low() {   # NAME
     systemd-run --quiet --scope --slice=agent-nfhigh.slice -u "nfhigh-$1" bash -c "$(declare -f memhog); memhog 16 450 0.05 600" &
     cleanup_add "systemctl stop 'nfhigh-$1.scope' 2>/dev/null || true"
     wait_prop "$1.scope" FreezerState frozen 90
-    # HIGH's growth done: it stalls no more, so nothing freezes LOW again once it is thawed.
-    wait_for 60 bash -c "(( \$(cat /sys/fs/cgroup/agent.slice/agent-nfhigh.slice/nfhigh-$1.scope/memory.current) > 440 * 1048576 ))" ||
-        fail "nfhigh-$1 did not grow to 440 MiB"
 }
 
 daemon_start
 freeze_low nflow-a
 [[ -e /run/agentcgroup/frozen/nflow-a.scope ]] || fail "no record of the frozen unit"
 journal_mark
+# HIGH goes while the daemon is stopped (SIGSTOP), so only the next instance can thaw LOW and
+# nothing is left to freeze it for again.
+systemctl kill -s STOP agentcgroupd.service
+systemctl stop nfhigh-nflow-a.scope
+assert_eq frozen "$(unit_prop nflow-a.scope FreezerState)" "LOW with the daemon stopped"
 systemctl kill -s KILL agentcgroupd.service
 wait_prop nflow-a.scope FreezerState running 30
 wait_for 30 bash -c '[[ $(systemctl is-active agentcgroupd.service) == active ]]' || fail "agentcgroupd was not restarted"
 (( $(unit_prop agentcgroupd.service NRestarts) >= 1 )) || fail "systemd did not restart the daemon"
 msg=$(journal_json_since MESSAGE_ID=bef6ef34148446708275b97a95a8d54e AGENTCGROUP_UNIT=nflow-a.scope | jq -r .MESSAGE)
 assert_contains "$msg" "a previous agentcgroupd froze it" "the restarted daemon says why it thawed"
-systemctl stop nfhigh-nflow-a.scope
 [[ ! -e /run/agentcgroup/frozen/nflow-a.scope ]] || fail "the record outlived the thaw"
 systemctl stop nflow-a.scope
 
