@@ -236,15 +236,15 @@ static uint64_t domain_free(const MemDomain *d) {
  * urgent_since, and the cause of each unit squeezed. */
 static void domain_squeeze(MemUnit **units, size_t n, const MemDomain *d, const MemSettings *s, uint64_t now) {
         uint64_t free_bytes, covered = 0;
-        unsigned maxprio = 0, maxprio_live = 0;
+        unsigned maxprio = 0;
 
         free_bytes = domain_free(d);
 
         for (size_t i = 0; i < n; i++) {
                 units[i]->squeeze_bytes = 0;
-                maxprio = MAX(maxprio, units[i]->params.priority);
+                /* Killed units neither ask for memory nor give it. */
                 if (units[i]->state != MEM_STATE_KILLED)
-                        maxprio_live = MAX(maxprio_live, units[i]->params.priority);
+                        maxprio = MAX(maxprio, units[i]->params.priority);
         }
         /* Stalls come and go within a burst: urgency lasts until none was seen for RelaxSec=, and
          * ends at once when no higher-priority unit is left (the staller's unit is gone). */
@@ -252,7 +252,7 @@ static void domain_squeeze(MemUnit **units, size_t n, const MemDomain *d, const 
                 MemUnit *u = units[i];
 
                 if (u->urgent_since != 0 &&
-                    (u->params.priority >= maxprio_live || now - u->urgent_last_usec >= s->relax_usec))
+                    (u->params.priority >= maxprio || now - u->urgent_last_usec >= s->relax_usec))
                         u->urgent_since = u->urgent_last_usec = 0;
         }
 
