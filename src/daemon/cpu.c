@@ -5,6 +5,7 @@
 #include "bpf-sched.h"
 #include "cpu.h"
 #include "dbus-manager.h"
+#include "dbus-unit.h"
 #include "log.h"
 #include "manager.h"
 #include "unit.h"
@@ -16,12 +17,20 @@ static uint64_t now_nsec_monotonic(void) {
         return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
 }
 
+/* Whether the memory side has the unit give way to higher-priority units: it then yields the CPU
+ * too, if its profile says so (CPUYield=). Not in monitor mode, which changes nothing. */
+static bool gives_way(const TrackedUnit *u) {
+        return u->mode == ACTION_MODE_ENFORCE && mem_unit_gives_way(&u->mem);
+}
+
 static int set_policy(TrackedUnit *u, const Profile *p) {
         SchedPolicy policy;
+        bool yielding;
         int r;
         uint64_t now = now_nsec_monotonic();
 
         sched_policy_from_profile(p, &policy);
+        yielding = sched_policy_apply_squeeze(&policy, gives_way(u));
         if (u->sched_pressure_expires_ns > now) {
                 policy.pressure_permille = u->sched_pressure_permille;
                 policy.pressure_expires_ns = u->sched_pressure_expires_ns;
@@ -30,23 +39,37 @@ static int set_policy(TrackedUnit *u, const Profile *p) {
         if (u->sched_policy_cgroup_id != 0 && u->sched_policy_cgroup_id != u->cgroup_id)
                 cpu_unit_forget(u);
         r = sched_bpf_set_policy(u->manager->sched, u->cgroup_id, &policy);
-        if (r >= 0)
-                u->sched_policy_cgroup_id = u->cgroup_id;
+        if (r < 0)
+                return r;
+        u->sched_policy_cgroup_id = u->cgroup_id;
+        if (yielding != u->cpu_yielding) {
+                u->cpu_yielding = yielding;
+                if (yielding)
+                        log_unit_info(u->name, "Yields the CPU (scheduled as CPUWeight=idle) while it gives way to "
+                                      "higher-priority units: %s", u->mem.cause);
+                else
+                        log_unit_info(u->name, "Scheduled by its CPUWeight= again: it no longer gives way to "
+                                      "higher-priority units");
+                bus_unit_send_changed(u);
+        }
         return r;
 }
 
-void cpu_unit_pressure(TrackedUnit *u, uint64_t stall_permyriad, uint64_t valid_usec) {
+void cpu_unit_memory(TrackedUnit *u, uint64_t stall_permyriad, uint64_t valid_usec) {
         const Profile *p;
+        SchedPolicy policy;
         uint32_t permille = (uint32_t) MIN(stall_permyriad / 10, 1000);
 
         if (sched_bpf_state(u->manager->sched) != SCHED_STATE_ENABLED || u->cgroup_id == 0 || !u->managed ||
             !u->profile || u->mode == ACTION_MODE_MONITOR)
                 return;
-        /* Nothing to say, and nothing said before that could still count. */
-        if (permille == 0 && u->sched_pressure_permille == 0)
-                return;
         p = config_find_profile(u->manager->config, u->profile);
         if (!p)
+                return;
+        sched_policy_from_profile(p, &policy);
+        /* Nothing to say, nothing said before that could still count, and no change of yield. */
+        if (permille == 0 && u->sched_pressure_permille == 0 &&
+            sched_policy_apply_squeeze(&policy, gives_way(u)) == u->cpu_yielding)
                 return;
         u->sched_pressure_permille = permille;
         u->sched_pressure_expires_ns = now_nsec_monotonic() + valid_usec * 1000;
@@ -82,6 +105,7 @@ void cpu_unit_forget(TrackedUnit *u) {
         if (u->sched_policy_cgroup_id > 0)
                 (void) sched_bpf_remove_policy(u->manager->sched, u->sched_policy_cgroup_id);
         u->sched_policy_cgroup_id = 0;
+        u->cpu_yielding = false;
 }
 
 static void push_unit(TrackedUnit *u, void *userdata) {

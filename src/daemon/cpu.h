@@ -18,6 +18,7 @@ void cpu_config_changed(Manager *m);
 /* The unit got profile p (NULL: none, or no longer managed). */
 void cpu_unit_apply(TrackedUnit *u, const Profile *p);
 void cpu_unit_forget(TrackedUnit *u);
-/* The memory side measured the unit's stall (memory.pressure "some", in 1/10000): the
- * scheduler treats it as thrashing while that is high, for at most valid_usec. */
-void cpu_unit_pressure(TrackedUnit *u, uint64_t stall_permyriad, uint64_t valid_usec);
+/* The memory side evaluated the unit. Its stall (memory.pressure "some", in 1/10000): the
+ * scheduler treats it as thrashing while that is high, for at most valid_usec. Whether it gives
+ * way to higher-priority units: with CPUYield= it then runs as CPUWeight=idle. */
+void cpu_unit_memory(TrackedUnit *u, uint64_t stall_permyriad, uint64_t valid_usec);

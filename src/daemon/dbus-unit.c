@@ -168,6 +168,13 @@ static int property_get_sched_stat(sd_bus *bus, const char *path, const char *in
         return sd_bus_message_append(reply, "t", v);
 }
 
+static int property_get_cpu_yield(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        TrackedUnit *u = userdata;
+
+        return sd_bus_message_append(reply, "b", (int) u->cpu_yielding);
+}
+
 static int property_get_last_action(sd_bus *bus, const char *path, const char *interface, const char *property,
                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         TrackedUnit *u = userdata;
@@ -203,6 +210,7 @@ static const sd_bus_vtable unit_vtable[] = {
         SD_BUS_PROPERTY("SchedBoosts", "t", property_get_sched_stat, 0, 0),
         SD_BUS_PROPERTY("SchedPenalties", "t", property_get_sched_stat, 0, 0),
         SD_BUS_PROPERTY("SchedPenalizedNSec", "t", property_get_sched_stat, 0, 0),
+        SD_BUS_PROPERTY("CPUYield", "b", property_get_cpu_yield, 0, EMITS),
         SD_BUS_PROPERTY("LastAction", "s", property_get_last_action, 0, EMITS),
         SD_BUS_PROPERTY("LastReason", "s", property_get_string, offsetof(TrackedUnit, last_reason), EMITS),
         SD_BUS_PROPERTY("LastActionTimestamp", "t", property_get_uint64, offsetof(TrackedUnit, last_action_realtime),

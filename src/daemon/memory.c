@@ -911,7 +911,7 @@ static int memory_evaluate(Manager *m) {
                                 urgent = true;
                         /* The CPU scheduler takes a unit stalled on memory for thrashing until
                          * the next look, or a little longer while no event comes. */
-                        cpu_unit_pressure(u, u->mem.stall_permyriad, MAX(4 * m->mem_settings.evaluate_usec, 1000000ULL));
+                        cpu_unit_memory(u, u->mem.stall_permyriad, MAX(4 * m->mem_settings.evaluate_usec, 1000000ULL));
                 }
                 free(units);
                 i = j;

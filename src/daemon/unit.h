@@ -58,6 +58,7 @@ struct TrackedUnit {
         uint32_t sched_pressure_permille;  /* last memory stall told to the CPU scheduler (cpu.c) */
         uint64_t sched_pressure_expires_ns;
         uint64_t sched_policy_cgroup_id;   /* the cgroup id its scheduler policy is stored under */
+        bool cpu_yielding;                 /* the scheduler runs it as idle while it gives way (CPUYield=) */
         char *rule;             /* the match rule that chose it, NULL for the default and an override */
         ProfileSource profile_source;
         /* SetUnitProfile(): the profile asked for at run time, ahead of the rules; NULL: none.

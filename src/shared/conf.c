@@ -575,6 +575,7 @@ static const ConfigItem profile_items[] = {
         { "TasksMax",       config_parse_tasks_max_key,    offsetof(Profile, tasks_max) },
         { "CPUSliceSec",    config_parse_cpu_slice,        offsetof(Profile, cpu_slice_usec) },
         { "CPUBurstSec",    config_parse_cpu_burst,        offsetof(Profile, cpu_burst_usec) },
+        { "CPUYield",       config_parse_tristate,         offsetof(Profile, cpu_yield) },
         { "Mode",           config_parse_action_mode,      offsetof(Profile, mode) },
         { "MemoryBurst",    config_parse_size,             offsetof(Profile, mem.burst) },
         { "MemoryBurstSec", config_parse_duration_key,     offsetof(Profile, mem.burst_usec) },
@@ -690,6 +691,7 @@ static int config_begin_section(Config *c, const char *section) {
                 p->class = _PROFILE_CLASS_INVALID;
                 p->cpu_slice_usec = p->cpu_burst_usec = USEC_UNSET;
                 p->mode = -1;
+                p->cpu_yield = -1;
                 memory_policy_spec_init(&p->mem);
                 p->name = strdup(name);
                 p->file = strdup(c->cur_file);
@@ -1012,6 +1014,7 @@ int config_dump(const Config *c, FILE *f) {
                         fprintf(f, "TasksMax=%" PRIu64 "\n", p->tasks_max);
                 dump_duration(f, "CPUSliceSec", p->cpu_slice_usec);
                 dump_duration(f, "CPUBurstSec", p->cpu_burst_usec);
+                dump_tristate(f, "CPUYield", p->cpu_yield);
                 if (p->mode >= 0)
                         fprintf(f, "Mode=%s\n", action_mode_to_string(p->mode));
                 dump_size(f, "MemoryBurst", &p->mem.burst);

@@ -79,6 +79,7 @@ typedef struct Profile {
         uint64_t tasks_max;             /* 0: not set, UINT64_MAX: infinity */
         uint64_t cpu_slice_usec;        /* CPUSliceSec=: the scheduler's time slice; USEC_UNSET */
         uint64_t cpu_burst_usec;        /* CPUBurstSec=: CPU a waking unit may take ahead; USEC_UNSET */
+        int cpu_yield;                  /* CPUYield=: idle on the CPU while squeezed; -1 unset */
         int mode;                       /* Mode=: ActionMode, -1 not set (the manager's) */
         MemoryPolicySpec mem;
 } Profile;

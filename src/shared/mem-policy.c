@@ -640,8 +640,11 @@ bool mem_unit_wants_events(const MemUnit *u) {
 }
 
 bool mem_unit_squeezed_for_staller(const MemUnit *u) {
-        return u->urgent_since > 0 && (u->squeeze_since > 0 || u->state == MEM_STATE_FROZEN) &&
-                u->state != MEM_STATE_KILLED;
+        return u->urgent_since > 0 && mem_unit_gives_way(u);
+}
+
+bool mem_unit_gives_way(const MemUnit *u) {
+        return (u->squeeze_since > 0 || u->state == MEM_STATE_FROZEN) && u->state != MEM_STATE_KILLED;
 }
 
 void mem_unit_restart(MemUnit *u, uint64_t now) {

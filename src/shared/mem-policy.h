@@ -175,6 +175,10 @@ bool mem_unit_wants_events(const MemUnit *u);
  * urgency lasts, or frozen for it): its memory.reclaim then saves that unit's time, not its own. */
 bool mem_unit_squeezed_for_staller(const MemUnit *u);
 
+/* Whether the unit gives way to higher-priority units now: squeezed (from the first look that
+ * wants its memory until RelaxSec= of calm) or frozen, and not killed. */
+bool mem_unit_gives_way(const MemUnit *u);
+
 /* Forgets the escalation (state, burst, squeeze, freeze timers, memory.high in force) but not the
  * samples, the stall window or the counters: the policy starts over from RUNNING on what it sees
  * next. For a change of Mode= (monitor mode carried nothing out, so there is nothing to build on;

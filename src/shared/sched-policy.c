@@ -88,5 +88,13 @@ void sched_policy_from_profile(const Profile *p, SchedPolicy *ret) {
                 /* 0 would mean "one slice" to the scheduler; background units get no credit at all. */
                 .burst_ns = burst > 0 ? burst * 1000 : 1,
                 .idle = p->cpu_weight == CPU_WEIGHT_IDLE,
+                .yield = p->cpu_yield >= 0 ? p->cpu_yield : class == PROFILE_CLASS_BACKGROUND,
         };
+}
+
+bool sched_policy_apply_squeeze(SchedPolicy *p, bool squeezed) {
+        if (!p->yield || !squeezed)
+                return false;
+        p->idle = true;
+        return true;
 }

@@ -62,6 +62,7 @@ typedef struct SchedPolicy {
         uint32_t pressure_permille;
         uint64_t pressure_expires_ns;   /* CLOCK_MONOTONIC */
         bool idle;                      /* CPUWeight=idle (SCHED_POLICY_IDLE) */
+        bool yield;                     /* CPUYield=: idle while squeezed (user space only) */
 } SchedPolicy;
 
 #define SCHED_SLICE_USEC_MIN 500ULL
@@ -73,3 +74,10 @@ typedef struct SchedPolicy {
  * slices and a burst credit, background units long slices and none. CPUWeight=idle marks the
  * policy idle: the kernel tells sched_ext a cgroup's cpu.weight but not its cpu.idle. */
 void sched_policy_from_profile(const Profile *p, SchedPolicy *ret);
+
+/* While the memory policy squeezes the unit on behalf of a higher-priority one
+ * (mem_unit_gives_way()), a policy with CPUYield= (the default of background units) runs it as
+ * CPUWeight=idle: the unit it gives way to needs the CPU to use the memory it gets, and a
+ * background task that merely weighs less still finishes its slice before that unit's waking
+ * task runs. Returns whether the unit yields now. */
+bool sched_policy_apply_squeeze(SchedPolicy *p, bool squeezed);

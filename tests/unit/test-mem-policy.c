@@ -562,6 +562,56 @@ TEST(headroom_throttles_but_never_freezes) {
         ASSERT_EQ(lo.n_killed, 0);
 }
 
+/* What the CPU side reads (CPUYield=): a unit gives way from the first look that wants its
+ * memory until RelaxSec= of calm, and while frozen; the protected unit never does, nor a killed
+ * one. */
+TEST(gives_way_for_the_squeeze) {
+        MemUnit hi, lo;
+        MemUnit *units[] = { &hi, &lo };
+        MemDomain d = { .limit = 2000 * MiB, .available = UINT64_MAX, .swap = false };
+        uint64_t now = 1 * SEC, calm_at;
+
+        unit_init(&hi, "hi.scope", PROFILE_CLASS_INTERACTIVE, 300 * MiB);
+        unit_init(&lo, "lo.scope", PROFILE_CLASS_BACKGROUND, 600 * MiB);
+        hi.params.headroom = 1000 * MiB;
+        /* 1100M free of the 1000M wanted: nothing to give. */
+        step(units, 2, &d, &now, 100 * MS);
+        ASSERT_FALSE(mem_unit_gives_way(&lo));
+
+        /* LOW grows to 1200M: 500M free, squeezed at once. */
+        lo.sample.current = 1200 * MiB;
+        step(units, 2, &d, &now, 100 * MS);
+        ASSERT_EQ(lo.decision.action, MEM_ACTION_THROTTLE);
+        ASSERT_TRUE(mem_unit_gives_way(&lo));
+        ASSERT_FALSE(mem_unit_gives_way(&hi));
+
+        /* LOW drops back: it still gives way until calm for RelaxSec= (2 s here). */
+        lo.sample.current = 500 * MiB;
+        step(units, 2, &d, &now, 100 * MS);
+        calm_at = now;
+        while (now - calm_at < 1900 * MS) {
+                ASSERT_TRUE(mem_unit_gives_way(&lo));
+                step(units, 2, &d, &now, 100 * MS);
+        }
+        for (int i = 0; i < 3; i++)
+                step(units, 2, &d, &now, 100 * MS);
+        ASSERT_FALSE(mem_unit_gives_way(&lo));
+        ASSERT_EQ(lo.state, MEM_STATE_RUNNING);
+
+        /* Frozen and then killed (no swap, Kill=yes): gives way while frozen, not once killed. */
+        hi.params.headroom = 0;
+        lo.sample.current = 1500 * MiB;
+        for (int i = 0; i < 100 && lo.state != MEM_STATE_KILLED; i++) {
+                stall(&hi, 100 * MS, 5000);
+                step(units, 2, &d, &now, 100 * MS);
+                if (lo.state == MEM_STATE_FROZEN)
+                        ASSERT_TRUE(mem_unit_gives_way(&lo));
+        }
+        ASSERT_EQ(lo.n_frozen, 1);
+        ASSERT_EQ(lo.state, MEM_STATE_KILLED);
+        ASSERT_FALSE(mem_unit_gives_way(&lo));
+}
+
 /* The unit that stalled ends (its scope stopped) while LOW is squeezed or frozen for it: the
  * urgency ends with it. LOW is neither frozen afterwards on the old cause nor kept frozen until
  * FreezeMaxSec=: with no unit above it left, it is thawed at the next look. */

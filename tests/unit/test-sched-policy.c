@@ -89,21 +89,61 @@ TEST(profile_policy) {
         ASSERT_EQ(sp.weight_pct, 100);
 }
 
+/* CPUYield=: background units run as idle while they give way to higher-priority units' memory,
+ * the other classes keep their weight; either can be set. */
+TEST(yield_while_squeezed) {
+        static const struct {
+                const char *profile;
+                bool yields;
+        } cases[] = {
+                { "ia", false }, { "tb", false }, { "bg", true }, { "bgstay", false }, { "tbyield", true },
+        };
+        _cleanup_(config_freep) Config *c = NULL;
+
+        ASSERT_OK(config_new(&c));
+        parse_text(c, "a.conf",
+                   "[Profile:ia]\nClass=interactive\n"
+                   "[Profile:tb]\nClass=tool-burst\n"
+                   "[Profile:bg]\nClass=background\nCPUWeight=20\n"
+                   "[Profile:bgstay]\nClass=background\nCPUYield=no\n"
+                   "[Profile:tbyield]\nClass=tool-burst\nCPUYield=yes\n");
+        ASSERT_OK(config_finalize(c));
+        ASSERT_EQ(c->n_errors, 0);
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                const Profile *p = config_find_profile(c, cases[i].profile);
+                SchedPolicy sp;
+
+                ASSERT_NOT_NULL(p);
+                sched_policy_from_profile(p, &sp);
+                ASSERT_EQ(sp.yield, cases[i].yields);
+                /* Not squeezed: the profile's weight, whatever CPUYield= says. */
+                ASSERT_FALSE(sched_policy_apply_squeeze(&sp, false));
+                ASSERT_FALSE(sp.idle);
+                ASSERT_EQ(sched_policy_apply_squeeze(&sp, true), cases[i].yields);
+                ASSERT_EQ(sp.idle, cases[i].yields);
+                /* The rest of the policy stays the profile's. */
+                ASSERT_EQ(sp.weight_pct, 100);
+        }
+}
+
 TEST(bad_settings) {
         _cleanup_(config_freep) Config *c = NULL;
 
         ASSERT_OK(config_new(&c));
         parse_text(c, "b.conf",
                    "[Manager]\nScheduler=sometimes\nSchedulerRestartMax=-1\nSchedulerRestartSec=soon\n"
-                   "[Profile:x]\nCPUSliceSec=100us\nCPUBurstSec=1min\n");
+                   "[Profile:x]\nCPUSliceSec=100us\nCPUBurstSec=1min\nCPUYield=sometimes\n");
         ASSERT_OK(config_finalize(c));
-        ASSERT_EQ(c->n_errors, 5);
+        ASSERT_EQ(c->n_errors, 6);
         ASSERT_TRUE(has_error(c, "b.conf", 2, "Scheduler=sometimes: expected auto, full, partial or off"));
         ASSERT_TRUE(has_error(c, "b.conf", 3, "SchedulerRestartMax=-1: expected a number of attempts"));
         ASSERT_TRUE(has_error(c, "b.conf", 4, "SchedulerRestartSec=soon: expected a duration"));
         ASSERT_TRUE(has_error(c, "b.conf", 6, "CPUSliceSec=100us: out of range (500us to 100ms)"));
         ASSERT_TRUE(has_error(c, "b.conf", 7, "CPUBurstSec=1min: out of range (0 to 1s)"));
+        ASSERT_TRUE(has_error(c, "b.conf", 8, "CPUYield=sometimes: expected yes or no"));
         /* Bad values leave the defaults. */
         ASSERT_EQ(c->scheduler_mode, -1);
         ASSERT_EQ(config_find_profile(c, "x")->cpu_slice_usec, USEC_UNSET);
+        ASSERT_EQ(config_find_profile(c, "x")->cpu_yield, -1);
 }

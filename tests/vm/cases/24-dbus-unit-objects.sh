@@ -37,7 +37,7 @@ intro=$(busctl introspect org.agentcgroup1 "$path")
 assert_contains "$intro" "$iface"
 for p in Id Type Slice ControlGroup ControlGroupId Profile Rule ProfileSource Class State MemoryCurrent EffectiveMemoryHigh \
          StallPercent ThrottleCount FreezeCount ThawCount KillCount OOMKillCount FrozenUSec LastAction \
-         LastReason LastActionTimestamp SchedCPUNSec SchedBoosts SchedPenalties SchedPenalizedNSec; do
+         LastReason LastActionTimestamp SchedCPUNSec SchedBoosts SchedPenalties SchedPenalizedNSec CPUYield; do
     grep -q "^\.$p " <<<"$intro" || fail "introspection lacks $p"
 done
 grep "^\.State " <<<"$intro" | grep -q emits-change || fail "State does not emit changes: $(grep '^\.State ' <<<"$intro")"
@@ -65,7 +65,7 @@ assert_eq 's "none"' "$(uprop "$path" LastAction)" "LastAction of an idle scope"
 assert_eq 's "running"' "$(setpriv --reuid=65534 --regid=65534 --clear-groups \
     busctl get-property org.agentcgroup1 "$path" "$iface" State)" "State read by nobody"
 all=$(busctl --json=short call org.agentcgroup1 "$path" org.freedesktop.DBus.Properties GetAll s "$iface")
-assert_eq 27 "$(jq '.data[0] | length' <<<"$all")" "GetAll: number of properties"
+assert_eq 28 "$(jq '.data[0] | length' <<<"$all")" "GetAll: number of properties"
 
 # ListUnitStates: managed units only, the same state.
 states=$(busctl --json=short call "${mgr[@]}" ListUnitStates)
@@ -95,7 +95,7 @@ grep -qx "Profile=tool-burst" <<<"$show" || fail "show: no Profile=tool-burst"
 grep -qx "State=running" <<<"$show" || fail "show: no State=running"
 grep -qx "Mode=enforce" <<<"$show" || fail "show: no Mode=enforce"
 grep -qx "Id=uobj1.scope" <<<"$show" || fail "show: no Id=uobj1.scope"
-assert_eq 27 "$(wc -l <<<"$show")" "show: lines"
+assert_eq 28 "$(wc -l <<<"$show")" "show: lines"
 assert_eq running "$(agentcgroupctl show --value -p State uobj1.scope)" "show --value"
 assert_eq tool-burst "$(agentcgroupctl show --json=short uobj1.scope | jq -r .Profile)" "show --json"
 rc=0; err=$(agentcgroupctl show outside-u1.scope 2>&1) || rc=$?

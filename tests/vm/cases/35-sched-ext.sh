@@ -1,7 +1,8 @@
 #!/bin/bash
 # The daemon's sched_ext scheduler: loaded and verified at start-up, cgroup weights honoured
 # (1:3 within 5 points, nested slices composing, CPUWeight=idle weighing 1), statistics on the
-# unit objects, partial mode switching managed tasks to SCHED_EXT, an injected error and SysRq-S
+# unit objects, CPUYield= (a background unit squeezed for an interactive unit's memory runs as
+# idle until the squeeze ends), partial mode switching managed tasks to SCHED_EXT, an injected error and SysRq-S
 # handled as configured (restart with back-off, or stay off), and unloaded when the daemon stops.
 # timeout: 600
 . /usr/lib/agentcgroup-tests/lib.sh
@@ -18,6 +19,9 @@ wait_mprop() {   # PROP VALUE [TIMEOUT]
 usage_usec() { awk '/^usage_usec/ {print $2}' "/sys/fs/cgroup$(unit_prop "$1" ControlGroup)/cpu.stat"; }
 # policy of a thread from /proc (chrt does not know SCHED_EXT everywhere)
 sched_policy() { awk '/^policy/ {print $3}' "/proc/$1/sched"; }
+uobj() { busctl call "${bus[@]}" GetUnit s "$1" | awk '{print $2}' | tr -d '"'; }
+cpu_yield() { busctl get-property org.agentcgroup1 "$(uobj "$1")" org.agentcgroup1.Unit CPUYield | awk '{print $2}'; }
+_yield_is() { [[ $(cpu_yield "$1") == "$2" ]]; }
 
 dropin_write 90-sched-test.conf '[Manager]
 SchedulerRestartSec=2s
@@ -41,6 +45,23 @@ Kill=no
 [Profile:spare]
 Class=background
 CPUWeight=idle
+
+[Profile:yhigh]
+Class=interactive
+CPUWeight=100
+MemoryHeadroom=400M
+
+[Profile:ylow]
+Class=background
+CPUWeight=100
+
+[Match:yhigh]
+Unit=yhigh*.scope
+Profile=yhigh
+
+[Match:ylow]
+Unit=ylow*.scope
+Profile=ylow
 
 [Match:w100]
 Unit=w100*.scope
@@ -147,6 +168,8 @@ thrashing=$(measure thrash1.scope w100calm.scope 8)
 path=$(busctl call "${bus[@]}" GetUnit s thrash1.scope | awk '{print $2}' | tr -d '"')
 penalties=$(busctl get-property org.agentcgroup1 "$path" org.agentcgroup1.Unit SchedPenalties | awk '{print $2}')
 penalized=$(busctl get-property org.agentcgroup1 "$path" org.agentcgroup1.Unit SchedPenalizedNSec | awk '{print $2}')
+# Its own throttling is not giving way to anyone: no unit above it wants its memory.
+assert_eq false "$(cpu_yield thrash1.scope)" "CPUYield of a unit throttled at its own MemoryHigh="
 pkill -f -- '--vm-bytes 256M' || fail "no memory hog to stop"
 # The pressure has ended when memory.events counts no more "high" for 3 s (the hog's workers
 # leave their last penalty sleep first); then the scheduler's 2.5 s hold runs out.
@@ -168,6 +191,46 @@ python3 -c "import sys; sys.exit(0 if $thrashing < 40 else 1)" ||
 python3 -c "import sys; sys.exit(0 if abs($calm - 50) <= 7 else 1)" ||
     fail "after the pressure ended the unit got ${calm}%, not its fair 50%"
 systemctl stop thrash1.scope w100calm.scope
+
+# --- CPUYield=: a background unit squeezed for an interactive unit's memory headroom runs as
+# CPUWeight=idle while the squeeze lasts, then has its weight back. LOW holds 350 MiB of the
+# 600 MiB the domain has beyond what it holds already (page cache of earlier scopes), all of it
+# taken before HIGH exists (squeezed, it would be throttled while growing); HIGH wants 400 MiB
+# free. Both burn two CPUs at CPUWeight=100. ---
+sync; echo 1 > /proc/sys/vm/drop_caches
+base=$(cat /sys/fs/cgroup/agent.slice/memory.current)
+systemctl set-property --runtime agent.slice MemoryMax=$((base + 600 * 1048576)) || fail "set MemoryMax on agent.slice"
+cleanup_add "systemctl set-property --runtime agent.slice MemoryMax=infinity"
+journal_mark
+scope_start ylow agent-yl.slice bash -c 'stress-ng --cpu 2 --timeout 120s & stress-ng --vm 1 --vm-bytes 350M --vm-keep --timeout 120s & wait'
+ylow_cg=/sys/fs/cgroup$(unit_prop ylow.scope ControlGroup)
+wait_for 20 bash -c "(( \$(cat $ylow_cg/memory.current) > 350 * 1048576 ))" || fail "ylow did not grow to 350 MiB"
+assert_eq false "$(cpu_yield ylow.scope)" "CPUYield of ylow with no unit above it"
+scope_start yhigh agent-yh.slice stress-ng --cpu 2 --timeout 120s
+wait_for 20 _yield_is ylow.scope true || fail "ylow, squeezed for yhigh's headroom, does not yield (CPUYield $(cpu_yield ylow.scope), state $(daemon_unit_state ylow.scope))"
+sleep 2
+yielding=$(measure ylow.scope yhigh.scope 8)
+assert_eq false "$(cpu_yield yhigh.scope)" "CPUYield of the interactive unit"
+assert_eq true "$(cpu_yield ylow.scope)" "CPUYield of ylow after the measurement"
+journal_json_since AGENTCGROUP_UNIT=ylow.scope | jq -r .MESSAGE | grep 'Yields the CPU' | grep -q 'want 400M of headroom' ||
+    fail "no journal entry for ylow's yield naming its cause: $(journal_json_since AGENTCGROUP_UNIT=ylow.scope | jq -r .MESSAGE | tail -5)"
+# Without the hog, RelaxSec= (2 s) of calm later the squeeze ends.
+pkill -f -- '--vm-bytes 350M' || fail "no memory hog in ylow to stop"
+wait_for 30 _yield_is ylow.scope false || {
+    journal_json_since AGENTCGROUP_UNIT=ylow.scope | jq -r .MESSAGE | tail -n 8
+    fail "ylow still yields after its memory hog ended: it holds $(cat "$ylow_cg/memory.current") bytes, the domain $(cat /sys/fs/cgroup/agent.slice/memory.current) of $(cat /sys/fs/cgroup/agent.slice/memory.max)"
+}
+journal_json_since AGENTCGROUP_UNIT=ylow.scope | jq -r .MESSAGE | grep -q 'Scheduled by its CPUWeight= again' ||
+    fail "no journal entry for the end of ylow's yield"
+sleep 2
+calm=$(measure ylow.scope yhigh.scope 8)
+log "CPUWeight 100 each, the background unit squeezed for the interactive unit's headroom: ${yielding}% while squeezed (CPUYield), ${calm}% after (fair: 50%)"
+python3 -c "import sys; sys.exit(0 if $yielding <= 8 else 1)" ||
+    fail "the yielding unit got ${yielding}% beside the unit it gives way to (expected ~1%, as CPUWeight=idle)"
+python3 -c "import sys; sys.exit(0 if abs($calm - 50) <= 10 else 1)" ||
+    fail "after the squeeze the unit got ${calm}%, not its fair 50%"
+systemctl stop ylow.scope yhigh.scope
+systemctl set-property --runtime agent.slice MemoryMax=infinity
 
 # --- 300 scopes created and gone while it runs: no ejection ---
 for i in $(seq 300); do systemd-run --quiet --scope --slice=agent-churn.slice true; done
