@@ -202,13 +202,20 @@ struct {
 	__type(value, struct taskx);
 } tasks SEC(".maps");
 
-/* The class of the task each CPU runs (SCHED_CLASS_NONE when idle), for wake-up preemption. */
+/* What each CPU runs, for wake-up preemption: the task's class (SCHED_CLASS_NONE when idle)
+ * and its cgroup. */
 #define SCHED_CLASS_NONE 255
+struct cpu_running {
+	u32 class;
+	u32 pad;
+	u64 cgid;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, u32);
-	__type(value, u32);
+	__type(value, struct cpu_running);
 } cpu_class SEC(".maps");
 
 #define MAX_CPUS 64
@@ -430,17 +437,27 @@ s32 BPF_PROG(agc_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags
 	return cpu;
 }
 
-/* A CPU p may run on whose task ranks at least victim (see SCHED_RANK_IDLE), or -1. */
-static s32 preemptible_cpu(struct task_struct *p, u32 victim)
+/* A CPU p may run on whose task ranks at least victim (see SCHED_RANK_IDLE), or -1. A unit
+ * within its fair share (within_share) may take any of them; beyond it, only one whose task's
+ * cgroup is ahead of p's (virtual time vt): the shared queue would have put that task after p
+ * anyway, p only does not wait for the end of its slice. The first that qualifies: a search
+ * for the best would carry state across the loop, which the verifier cannot prune. */
+static s32 preemptible_cpu(struct task_struct *p, u32 victim, u64 vt, bool within_share)
 {
 	u32 n = bpf_ksym_exists(scx_bpf_nr_cpu_ids) ? scx_bpf_nr_cpu_ids() : MAX_CPUS;
 	u32 zero = 0;
 
 	for (u32 cpu = 0; cpu < MAX_CPUS && cpu < n; cpu++) {
-		u32 *running = bpf_map_lookup_percpu_elem(&cpu_class, &zero, cpu);
+		struct cpu_running *running = bpf_map_lookup_percpu_elem(&cpu_class, &zero, cpu);
+		struct cgx *c;
 
-		if (running && *running != SCHED_CLASS_NONE && *running >= victim &&
-		    bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+		if (!running || running->class == SCHED_CLASS_NONE || running->class < victim ||
+		    !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+			continue;
+		if (within_share)
+			return cpu;
+		c = running->cgid ? cgx_of(running->cgid) : NULL;
+		if (c && (s64)(c->vtime - vt) > 0)
 			return cpu;
 	}
 	return -1;
@@ -484,13 +501,13 @@ void BPF_PROG(agc_enqueue, struct task_struct *p, u64 enq_flags)
 		vt = vtime_now - allowance;
 	}
 
-	/* A unit within its fair share (its burst credit included) that wakes up goes straight to
-	 * a CPU it may preempt and does: an interactive one to a CPU running anything less
-	 * interactive, any other one to a CPU running an idle unit (CPUWeight=idle). Beyond its
-	 * share it waits in the queue like everyone else, so it cannot starve the others. */
-	if ((enq_flags & SCX_ENQ_WAKEUP) && (tx->class == 0 || (tx->class < SCHED_RANK_IDLE && nr_running_idle > 0)) &&
-	    (s64)(vt - vtime_now) <= 0) {
-		s32 cpu = preemptible_cpu(p, tx->class == 0 ? 1 : SCHED_RANK_IDLE);
+	/* A unit that wakes up goes straight to a CPU it may preempt and does: an interactive one
+	 * to a CPU running anything less interactive, any other one to a CPU running an idle unit
+	 * (CPUWeight=idle). Within its fair share (its burst credit included) any such CPU will
+	 * do; beyond it, only one running a cgroup further ahead in virtual time, so it cannot
+	 * starve the others. Otherwise it waits in the queue like everyone else. */
+	if ((enq_flags & SCX_ENQ_WAKEUP) && (tx->class == 0 || (tx->class < SCHED_RANK_IDLE && nr_running_idle > 0))) {
+		s32 cpu = preemptible_cpu(p, tx->class == 0 ? 1 : SCHED_RANK_IDLE, vt, (s64)(vt - vtime_now) <= 0);
 
 		if (cpu >= 0) {
 			struct sched_stats *s = stats_of(tx->cgid);
@@ -586,11 +603,13 @@ SEC("struct_ops/agc_running")
 void BPF_PROG(agc_running, struct task_struct *p)
 {
 	struct taskx *tx = taskx_of(p);
-	u32 zero = 0, *running = bpf_map_lookup_elem(&cpu_class, &zero);
+	u32 zero = 0;
+	struct cpu_running *running = bpf_map_lookup_elem(&cpu_class, &zero);
 
 	if (running) {
-		*running = tx ? tx->class : 1;
-		if (*running == SCHED_RANK_IDLE)
+		running->class = tx ? tx->class : 1;
+		running->cgid = tx ? tx->cgid : 0;
+		if (running->class == SCHED_RANK_IDLE)
 			__sync_fetch_and_add(&nr_running_idle, 1);
 	}
 	if (!tx)
@@ -606,7 +625,8 @@ SEC("struct_ops/agc_stopping")
 void BPF_PROG(agc_stopping, struct task_struct *p, bool runnable)
 {
 	struct taskx *tx = taskx_of(p);
-	u32 zero = 0, *running = bpf_map_lookup_elem(&cpu_class, &zero);
+	u32 zero = 0;
+	struct cpu_running *running = bpf_map_lookup_elem(&cpu_class, &zero);
 	struct sched_policy *pol;
 	struct sched_stats *s;
 	struct cgx *c;
@@ -614,9 +634,10 @@ void BPF_PROG(agc_stopping, struct task_struct *p, bool runnable)
 	bool thrash;
 
 	if (running) {
-		if (*running == SCHED_RANK_IDLE)
+		if (running->class == SCHED_RANK_IDLE)
 			__sync_fetch_and_sub(&nr_running_idle, 1);
-		*running = SCHED_CLASS_NONE;
+		running->class = SCHED_CLASS_NONE;
+		running->cgid = 0;
 	}
 	if (!tx || !tx->started_ns)
 		return;
