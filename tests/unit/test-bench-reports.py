@@ -90,6 +90,9 @@ with tempfile.TemporaryDirectory() as tmp:
             os.makedirs(d)
             for n in (["high"] if arm == "alone" else ["high", "low1"]):
                 rep = dict(REPLAY, completion_s=3.0 + i)
+                if arm == "agentcgroup" and n == "high" and i == 2:
+                    # One slow allocation in one run: the pooled tail has it, each run's p99 is its own.
+                    rep["alloc"] = dict(REPLAY["alloc"], samples_ms=[1.0, 3.0, 6.0])
                 json.dump(rep, open(os.path.join(d, n + ".json"), "w"))
                 open(os.path.join(d, n + ".rc"), "w").write("0\n")
             actions = [{"__REALTIME_TIMESTAMP": "1000500000", "AGENTCGROUP_UNIT": "tenant-low1.scope",
@@ -127,6 +130,11 @@ with tempfile.TemporaryDirectory() as tmp:
     check("lib-tenants summary: median/mean[min..max]", "completion_s=4.5/4.5[4..5]" in line, line)
     line = next((l for l in out.splitlines() if l.startswith("RESULT high_alloc_ms mode=zram arm=agentcgroup")), "")
     check("lib-tenants summary: allocations per run and runs under 100", "samples_per_run=3/3[3..3] runs_under_100_samples=2" in line, line)
+    line = next((l for l in out.splitlines() if l.startswith("RESULT high_alloc_pooled_ms mode=zram arm=agentcgroup")), "")
+    # 1 1 2 3 3 6: nearest rank
+    check("lib-tenants summary: pooled percentiles", "samples=6 p50=2 p95=6 p99=6 p99.9=6 max=6" in line, line)
+    line = next((l for l in out.splitlines() if l.startswith("RESULT vs_alone mode=zram arm=agentcgroup")), "")
+    check("lib-tenants summary: pooled p99 against alone", "high_p99_x=1 " in line and "high_pooled_p99_x=2 " in line, line)
     check("lib-tenants summary: survival", "RESULT survival mode=zram arm=agentcgroup runs=2 high=2/2 low1=2/2 lows=2/2 all2=2/2" in out, out)
 
 print("1..%d" % len(results))
