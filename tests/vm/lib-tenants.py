@@ -4,7 +4,7 @@
 #   lib-tenants.py summary BASE "MODE..." "ARM..."      (runs in BASE/MODE/ARM/<i>)
 # The tenants are the environment's TENANTS (default "high low1 low2"): "high" is the
 # protected one, the others the background ones.
-import json, math, os, re, statistics, sys
+import json, os, re, statistics, sys
 
 NAMES = os.environ.get("TENANTS", "high low1 low2").split()
 LOWS = [n for n in NAMES if n != "high"]
@@ -176,22 +176,23 @@ def mmm(xs):
     return "%s/%s[%s..%s]" % (fmt(float(statistics.median(xs))), fmt(float(statistics.mean(xs))),
                               fmt(float(min(xs))), fmt(float(max(xs))))
 
+def nearest_rank(xs, q):
+    # The true q-th percentile (nearest rank) of the sorted values xs; None when there are none.
+    if not xs:
+        return None
+    return xs[min(len(xs) - 1, max(0, int(-(-q * len(xs) // 100)) - 1))]
+
 def pct(xs):
-    # True percentiles (nearest rank) over all values.
+    # True percentiles over all values.
     if not xs:
         return "n=0"
     xs = sorted(xs)
-    rank = lambda q: xs[min(len(xs) - 1, max(0, int(-(-q * len(xs) // 100)) - 1))]
-    return "n=%d p50=%s p90=%s p99=%s max=%s" % (len(xs), fmt(float(rank(50))), fmt(float(rank(90))),
-                                                 fmt(float(rank(99))), fmt(float(xs[-1])))
+    return "n=%d p50=%s p90=%s p99=%s max=%s" % (len(xs), *(fmt(float(nearest_rank(xs, q))) for q in (50, 90, 99, 100)))
 
-def pooled(hs, q):
-    # The q-quantile (nearest rank) of every allocation of the runs hs: the arm's true
-    # percentile, where a median of per-run p99s weighs a run's 22 slowest alike in every run.
-    xs = sorted(x for h in hs for x in h["alloc"].get("samples_ms") or [])
-    if not xs:
-        return None
-    return xs[max(0, math.ceil(q * len(xs)) - 1)]
+def allocations(hs):
+    # Every allocation of the runs hs, sorted: the arm's true percentiles, where a median of
+    # per-run p99s weighs a run's 22 slowest alike in every run.
+    return sorted(x for h in hs for x in h["alloc"].get("samples_ms") or [])
 
 def med(xs):
     xs = [x for x in xs if x is not None]
@@ -216,9 +217,11 @@ def summary(base, modes, arms):
                 s += " timed_out=%d" % sum(r["timeout"] for r in rs)
             print(s)
         alone_fin = [r["high"] for r in runs.get("alone", []) if end(r, "high") == "finished"]
+        alone_alloc = allocations(alone_fin)
         none_low = {n: [r[n]["completion_s"] for r in runs.get("none", []) if end(r, n) == "finished"] for n in LOWS}
         for arm in arms:
             fin = [r["high"] for r in runs[arm] if end(r, "high") == "finished"]
+            alloc = allocations(fin)
             # Each run's percentiles are over that run's allocations: say how many, and when a
             # p99 rests on fewer than 100.
             counts = [h["alloc"]["count"] for h in fin]
@@ -228,14 +231,13 @@ def summary(base, modes, arms):
                 mmm(counts), sum(c < 100 for c in counts)))
             print("RESULT high_alloc_pooled_ms mode=%s arm=%s samples=%d p50=%s p95=%s p99=%s p99.9=%s max=%s "
                   "(over every allocation of the finished runs)" % (
-                mode, arm, sum(len(h["alloc"].get("samples_ms") or []) for h in fin),
-                *(fmt(pooled(fin, q)) for q in (0.5, 0.95, 0.99, 0.999, 1.0))))
+                mode, arm, len(alloc), *(fmt(nearest_rank(alloc, q)) for q in (50, 95, 99, 99.9, 100))))
             print("RESULT high_completion_s mode=%s arm=%s finished_runs=%d completion_s=%s max_gap_ms=%s" % (
                 mode, arm, len(fin), mmm([h["completion_s"] for h in fin]), mmm([h["stall"]["max_gap_ms"] for h in fin])))
             if arm != "alone":
                 p99a, p99 = med([h["alloc"]["p99_ms"] for h in alone_fin]), med([h["alloc"]["p99_ms"] for h in fin])
                 ca, c = med([h["completion_s"] for h in alone_fin]), med([h["completion_s"] for h in fin])
-                pp99a, pp99 = pooled(alone_fin, 0.99), pooled(fin, 0.99)
+                pp99a, pp99 = nearest_rank(alone_alloc, 99), nearest_rank(alloc, 99)
                 print("RESULT vs_alone mode=%s arm=%s high_p99_x=%s high_completion_x=%s (medians, runs where HIGH finished) "
                       "high_pooled_p99_x=%s (p99 over every allocation of those runs)" % (
                     mode, arm, fmt(p99 / p99a) if p99 and p99a else "-", fmt(c / ca) if c and ca else "-",
