@@ -14,6 +14,8 @@
 #include "parse-util.h"
 #include "sched-policy.h"
 
+#define UINT128_MAX (~(unsigned __int128) 0)
+
 /* "<digits>[.<digits>]<suffix>" as the exact fraction num/den, for reference values the
  * parsers must hit: "0.0015s" is 1500us, although 0.0015 has no exact binary form. False for
  * anything else, or more digits than fit. */
@@ -39,6 +41,10 @@ static bool reference_value(const char *s, const char *suffix, uint64_t unit, ui
         const char *rest;
 
         if (!split_decimal(s, &num, &den, &rest) || strcasecmp(rest, suffix) != 0)
+                return false;
+        /* 37 digits times an hour's microseconds pass 2^128; any such value is far beyond
+         * UINT64_MAX, so it has no reference to check (the wrapped product would). */
+        if (num > UINT128_MAX / unit)
                 return false;
         v = num * unit / den;
         if (v >= UINT64_MAX)
