@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -42,7 +44,9 @@ struct SchedBpf {
         void *userdata;
 
         SchedMode configured;   /* as configured (auto resolved at load) */
-        SchedMode mode;         /* in effect while enabled */
+        char *why_off;          /* the reason shown when configured off (NULL: "Scheduler=off") */
+        SchedMode mode;         /* in effect while enabled, or being loaded */
+        bool reconfigure;       /* the configuration changed while loading: apply it once done */
         uint64_t restart_usec;
         unsigned restart_max;
         unsigned restarts;      /* loads after ejections since the last configure */
@@ -59,6 +63,16 @@ struct SchedBpf {
         int policy_fd, stats_fd;
         bool have_exit;
         struct sched_exit_event exit;
+
+        /* The verifier takes a while: 3.5 s in the TCG VM, a minute on a program it
+         * rejects in the end. bpf_object__load() runs in a thread of its own meanwhile, so the
+         * event loop goes on serving the bus and reacting to memory events. The thread touches
+         * nothing but obj until it signals loaded_fd; the event loop joins it then. */
+        bool loading;
+        pthread_t loader;
+        int loaded_fd;
+        sd_event_source *loaded_source;
+        int load_result;
 #endif
 };
 
@@ -67,6 +81,7 @@ static const char * const state_names[_SCHED_STATE_MAX] = {
         [SCHED_STATE_ENABLED] = "enabled",
         [SCHED_STATE_EJECTED] = "ejected",
         [SCHED_STATE_FAILED] = "failed",
+        [SCHED_STATE_LOADING] = "loading",
 };
 
 const char *sched_state_to_string(SchedState s) {
@@ -219,7 +234,19 @@ static int read_line(const char *path, char *buf, size_t size) {
         return 0;
 }
 
+static void wait_for_loader(SchedBpf *s) {
+        if (!s->loading)
+                return;
+        /* A verifier at work cannot be interrupted: only at shutdown or on an error path. */
+        log_info("Waiting for the kernel's verifier to finish with the scheduler.");
+        (void) pthread_join(s->loader, NULL);
+        s->loading = false;
+        s->loaded_source = sd_event_source_disable_unref(s->loaded_source);
+        s->loaded_fd = safe_close(s->loaded_fd);
+}
+
 static void unload(SchedBpf *s) {
+        wait_for_loader(s);
         /* Destroying the link detaches: the kernel runs our exit op and puts every task back
          * into the fair class. That exit's record is never read: the ring buffer goes too. */
         bpf_link__destroy(s->link);
@@ -334,11 +361,66 @@ static void share_throttle_map(struct bpf_object *obj) {
                 log_full_errno(LOG_NOTICE, -errno, "Cannot share %s with the scheduler: %m", MEMCG_THROTTLE_PIN);
 }
 
+static void *loader_thread(void *userdata) {
+        SchedBpf *s = userdata;
+
+        s->load_result = bpf_object__load(s->obj);
+        (void) eventfd_write(s->loaded_fd, 1);
+        return NULL;
+}
+
+static int finish_load(SchedBpf *s, int r);
+static int apply_configuration(SchedBpf *s);
+
+static int on_loaded(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
+        SchedBpf *s = userdata;
+
+        (void) pthread_join(s->loader, NULL);
+        s->loading = false;
+        s->loaded_source = sd_event_source_disable_unref(s->loaded_source);
+        s->loaded_fd = safe_close(s->loaded_fd);
+
+        if (s->reconfigure) {
+                s->reconfigure = false;
+                log_info("The configuration changed while the scheduler was loading: applying it now.");
+                unload(s);
+                return apply_configuration(s);
+        }
+        return finish_load(s, s->load_result);
+}
+
+/* Hands the verifier's work to a thread; without one (no eventfd, no thread), it is done here. */
+static int start_verify(SchedBpf *s, const char *path) {
+        int r;
+
+        s->loaded_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (s->loaded_fd < 0) {
+                log_warning_errno(-errno, "Cannot create an eventfd, verifying the scheduler in the event loop: %m");
+                return finish_load(s, bpf_object__load(s->obj));
+        }
+        r = sd_event_add_io(s->event, &s->loaded_source, s->loaded_fd, EPOLLIN, on_loaded, s);
+        if (r >= 0) {
+                r = -pthread_create(&s->loader, NULL, loader_thread, s);
+                if (r < 0)
+                        s->loaded_source = sd_event_source_disable_unref(s->loaded_source);
+                else
+                        (void) pthread_setname_np(s->loader, "agc-verifier"); /* for top -H */
+        }
+        if (r < 0) {
+                s->loaded_fd = safe_close(s->loaded_fd);
+                log_warning_errno(r, "Cannot start a thread, verifying the scheduler in the event loop: %m");
+                return finish_load(s, bpf_object__load(s->obj));
+        }
+        s->loading = true;
+        log_info("The kernel is verifying the scheduler %s (%s mode).", path, sched_mode_to_string(s->mode));
+        set_state(s, SCHED_STATE_LOADING, "the kernel is verifying %s", path);
+        return 0;
+}
+
 static int load(SchedBpf *s) {
         _cleanup_(freep) char *path = NULL;
         const char *want, *other;
         struct bpf_map *ops, *events;
-        char state[64] = "", name[128] = "";
         int r;
 
         assert(!s->obj);
@@ -367,15 +449,24 @@ static int load(SchedBpf *s) {
         }
         (void) bpf_map__set_autocreate(bpf_object__find_map_by_name(s->obj, other), false);
         share_throttle_map(s->obj);
+        return start_verify(s, path);
+}
 
-        r = bpf_object__load(s->obj);
+/* After the verifier: the ring buffer, attaching, and what the kernel says of it. */
+static int finish_load(SchedBpf *s, int r) {
+        struct bpf_map *ops, *events;
+        char state[64] = "", name[128] = "";
+
         if (r < 0) {
-                log_warning_errno(r, "Loading the scheduler %s failed: %m", path);
+                log_warning_errno(r, "Loading the scheduler %s/%s failed: %m", s->dir, SCHED_OBJECT);
                 unload(s);
-                set_state(s, SCHED_STATE_FAILED, "loading %s failed: %s (see the log for the verifier's words)",
-                          path, strerror(-r));
+                set_state(s, SCHED_STATE_FAILED, "loading %s/%s failed: %s (see the log for the verifier's words)",
+                          s->dir, SCHED_OBJECT, strerror(-r));
                 return 0;
         }
+        ops = bpf_object__find_map_by_name(s->obj, s->mode == SCHED_MODE_FULL ? "agentcgroup_full" : "agentcgroup_partial");
+        events = bpf_object__find_map_by_name(s->obj, "sched_events");
+        assert(ops && events); /* checked before loading */
         s->policy_fd = bpf_object__find_map_fd_by_name(s->obj, "sched_policy");
         s->stats_fd = bpf_object__find_map_fd_by_name(s->obj, "sched_stats");
 
@@ -494,31 +585,56 @@ int sched_bpf_read_stats(SchedBpf *s, uint64_t cgroup_id, SchedStats *ret) {
 
 #endif /* HAVE_LIBBPF */
 
-int sched_bpf_configure(SchedBpf *s, SchedMode mode, const char *why_off, uint64_t restart_usec, unsigned restart_max) {
+static bool loader_busy(const SchedBpf *s) {
+#if HAVE_LIBBPF
+        return s->loading;
+#else
+        return false;
+#endif
+}
+
+static int apply_configuration(SchedBpf *s) {
         bool kernel = access(SCHED_EXT_STATE, F_OK) >= 0;
-        SchedMode resolved = sched_mode_resolve(mode, kernel);
+        SchedMode resolved = sched_mode_resolve(s->configured, kernel);
 
-        s->restart_usec = restart_usec;
-        s->restart_max = restart_max;
-        s->restarts = 0;
-        s->restart_timer = sd_event_source_disable_unref(s->restart_timer);
-
-        if (s->state == SCHED_STATE_ENABLED && s->mode == resolved && s->configured == mode)
+        if (loader_busy(s)) {
+                /* The verifier cannot be stopped: what it loads is used, or dropped once it is
+                 * done when the new configuration wants another mode. */
+                s->reconfigure = resolved != s->mode;
                 return 0;
-        s->configured = mode;
+        }
         if (s->state == SCHED_STATE_ENABLED) {
+                if (s->mode == resolved)
+                        return 0;
                 log_info("Detaching the scheduler (%s mode) for the new configuration.", sched_mode_to_string(s->mode));
                 unload(s);
         }
         if (resolved == SCHED_MODE_OFF) {
-                if (!kernel && mode != SCHED_MODE_OFF)
+                if (!kernel && s->configured != SCHED_MODE_OFF)
                         set_state(s, SCHED_STATE_OFF, "the kernel has no sched_ext (%s is missing)", SCHED_EXT_STATE);
                 else
-                        set_state(s, SCHED_STATE_OFF, "%s", why_off ?: "Scheduler=off");
+                        set_state(s, SCHED_STATE_OFF, "%s", s->why_off ?: "Scheduler=off");
                 log_info("CPU scheduler: off (%s).", s->reason);
                 return 0;
         }
         return load(s);
+}
+
+int sched_bpf_configure(SchedBpf *s, SchedMode mode, const char *why_off, uint64_t restart_usec, unsigned restart_max) {
+        char *w = NULL;
+
+        if (why_off) {
+                w = strdup(why_off);
+                if (!w)
+                        return -ENOMEM;
+        }
+        free_and_replace_str(&s->why_off, w);
+        s->configured = mode;
+        s->restart_usec = restart_usec;
+        s->restart_max = restart_max;
+        s->restarts = 0;
+        s->restart_timer = sd_event_source_disable_unref(s->restart_timer);
+        return apply_configuration(s);
 }
 
 int sched_bpf_new(SchedBpf **ret, sd_event *event, const char *bpf_dir,
@@ -540,7 +656,7 @@ int sched_bpf_new(SchedBpf **ret, sd_event *event, const char *bpf_dir,
         s->userdata = userdata;
         s->configured = s->mode = SCHED_MODE_OFF;
 #if HAVE_LIBBPF
-        s->policy_fd = s->stats_fd = -1;
+        s->policy_fd = s->stats_fd = s->loaded_fd = -1;
 #endif
         *ret = TAKE_PTR(s);
         return 0;
@@ -556,6 +672,7 @@ SchedBpf *sched_bpf_free(SchedBpf *s) {
         sd_event_source_disable_unref(s->restart_timer);
         sd_event_unref(s->event);
         free(s->reason);
+        free(s->why_off);
         free(s->dir);
         return mfree(s);
 }

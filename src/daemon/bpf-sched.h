@@ -19,6 +19,7 @@ typedef enum SchedState {
         SCHED_STATE_ENABLED,    /* attached and the kernel says enabled */
         SCHED_STATE_EJECTED,    /* the kernel dropped it; a restart is due */
         SCHED_STATE_FAILED,     /* it could not load, or was ejected with no restart left */
+        SCHED_STATE_LOADING,    /* the kernel's verifier is checking it (the daemon serves meanwhile) */
         _SCHED_STATE_MAX,
 } SchedState;
 

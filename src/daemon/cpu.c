@@ -122,6 +122,7 @@ static void on_sched_change(SchedBpf *s, void *userdata) {
         if (sched_bpf_state(s) == SCHED_STATE_ENABLED)
                 manager_foreach_unit(m, push_unit, m);
         bus_manager_send_scheduler_changed(m);
+        manager_update_status(m);
 }
 
 void cpu_config_changed(Manager *m) {

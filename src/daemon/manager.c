@@ -7,6 +7,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "bpf-memcg.h"
+#include "bpf-sched.h"
 #include "bus-util.h"
 #include "dbus-manager.h"
 #include "dbus-session.h"
@@ -230,8 +231,10 @@ static int status_dispatch(sd_event_source *s, void *userdata) {
                 (void) sd_notifyf(false, "STATUS=Configuration has %" PRIu64 " error(s), see the journal; "
                                   "managing %u unit(s) without profiles.", m->n_config_errors, c.managed);
         else
-                (void) sd_notifyf(false, "STATUS=Managing %u unit(s), %u with a profile%s.", c.managed, c.profiled,
-                                  m->n_config_errors > 0 ? "; last reload failed, see the journal" : "");
+                (void) sd_notifyf(false, "STATUS=Managing %u unit(s), %u with a profile%s%s.", c.managed, c.profiled,
+                                  m->n_config_errors > 0 ? "; last reload failed, see the journal" : "",
+                                  sched_bpf_state(m->sched) == SCHED_STATE_LOADING ?
+                                  "; the kernel is verifying the CPU scheduler" : "");
         m->status_timer = sd_event_source_unref(m->status_timer);
         return 0;
 }

@@ -286,7 +286,7 @@ static int write_daemon(Manager *m, FILE *f, const Collect *c) {
                                               &m->reaction[op]);
 
         r = r ?: prom_family(f, "agentcgroup_scheduler_state", PROM_GAUGE,
-                             "1 for the state of the sched_ext scheduler: enabled, off, ejected or failed.");
+                             "1 for the state of the sched_ext scheduler: enabled, off, ejected, failed or loading.");
         for (SchedState s = 0; s < _SCHED_STATE_MAX; s++)
                 r = r ?: prom_sample_u64(f, "agentcgroup_scheduler_state",
                                          LABELS("state", (char *) sched_state_to_string(s)), s == sched);

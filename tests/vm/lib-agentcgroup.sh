@@ -61,13 +61,22 @@ run_as() {   # USER CMD...: as USER, with the user's groups from /etc/group
     setpriv --reuid="$user" --regid="$user" --init-groups "$@"
 }
 
-daemon_start() {   # start agentcgroupd and wait for READY=1 (systemctl start returns then)
+# The scheduler is verified in a thread after READY=1 (the daemon serves meanwhile): cases and
+# benchmarks start from a settled daemon, its scheduler enabled, off or failed.
+_scheduler_settled() {
+    [[ $(busctl get-property org.agentcgroup1 /org/agentcgroup1 org.agentcgroup1.Manager SchedulerState 2>/dev/null) != 's "loading"' ]]
+}
+daemon_wait_settled() {
+    wait_for 120 _scheduler_settled || fail "the scheduler is still loading 120 s after the daemon started"
+}
+daemon_start() {   # start agentcgroupd, wait for READY=1 (systemctl start returns then) and the scheduler
     journal_mark
     if ! systemctl start agentcgroupd.service; then
         journalctl -u agentcgroupd.service -n 50 --no-pager
         fail "agentcgroupd did not start"
     fi
     cleanup_add daemon_stop
+    daemon_wait_settled
 }
 daemon_stop() { systemctl stop agentcgroupd.service 2>/dev/null || true; systemctl reset-failed agentcgroupd.service 2>/dev/null || true; }
 
@@ -280,6 +289,7 @@ tenants_run() {
         mkdir -p "$DROPIN_DIR"
         printf '[Manager]\nScheduler=%s\n' "$([[ $arm == scx ]] && echo full || echo off)" > "$DROPIN_DIR/51-tenants-scheduler.conf"
         systemctl start agentcgroupd.service || fail "agentcgroupd did not start"
+        daemon_wait_settled
     fi
     journalctl --flush 2>/dev/null || true
     cursor=$(journalctl -n 0 --show-cursor -q 2>/dev/null | sed -n 's/^-- cursor: //p')
