@@ -54,5 +54,9 @@ wait_for() {
     done
 }
 
+# output_is EXPECTED CMD...: CMD prints EXPECTED (for wait_for, which runs it again each time;
+# `wait_for T test "$(cmd)" = x` would look at one output only).
+output_is() { [[ $("${@:2}") == "$1" ]]; }
+
 # unit_prop UNIT PROP: the value of a unit property, e.g. unit_prop foo.scope MemoryHigh
 unit_prop() { systemctl show -P "$2" "$1"; }

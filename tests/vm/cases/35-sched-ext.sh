@@ -281,7 +281,7 @@ scope_start tool-p1 agent-p.slice sleep 600
 scope_start outside-p system.slice sleep 600
 pid_in=$(head -1 "/sys/fs/cgroup$(unit_prop tool-p1.scope ControlGroup)/cgroup.procs")
 pid_out=$(head -1 "/sys/fs/cgroup$(unit_prop outside-p.scope ControlGroup)/cgroup.procs")
-wait_for 10 test "$(sched_policy "$pid_in")" = 7 || fail "the managed scope's task has policy $(sched_policy "$pid_in"), not SCHED_EXT (7)"
+wait_for 10 output_is 7 sched_policy "$pid_in" || fail "the managed scope's task has policy $(sched_policy "$pid_in"), not SCHED_EXT (7)"
 assert_eq 0 "$(sched_policy "$pid_out")" "an unmanaged task's policy"
 # Through the daemon (StartToolCall), from the command's first instruction.
 out=$(agentcgroupctl run --session p -- awk '/^policy/ {print $3}' /proc/self/sched)
@@ -301,5 +301,5 @@ assert_eq 7 "$(sched_policy "$child")" "a child forked after the switch"
 
 # --- stopping the daemon unloads it ---
 daemon_stop
-wait_for 10 test "$(sched_state)" = disabled || fail "sched_ext state is $(sched_state) after the daemon stopped"
+wait_for 10 output_is disabled sched_state || fail "sched_ext state is $(sched_state) after the daemon stopped"
 journal_since | grep -q 'Detaching the scheduler' || fail "no journal entry for the detach"

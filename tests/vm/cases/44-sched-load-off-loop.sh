@@ -114,5 +114,5 @@ b=$(_msg_usec 'is enabled in partial mode')
 # Partial mode: a managed unit's tasks run under the scheduler.
 scope_start tool-v2 agent-v2.slice sleep 600
 pid=$(head -1 "/sys/fs/cgroup$(unit_prop tool-v2.scope ControlGroup)/cgroup.procs")
-wait_for 10 test "$(awk '/^policy/ {print $3}' "/proc/$pid/sched")" = 7 || fail "tool-v2's task is not SCHED_EXT in partial mode"
+wait_for 10 output_is 7 awk '/^policy/ {print $3}' "/proc/$pid/sched" || fail "tool-v2's task is not SCHED_EXT in partial mode"
 assert_daemon_healthy
