@@ -3,9 +3,11 @@
 # while it works, the daemon answers on the bus, applies profiles to new scopes and takes a
 # reload, and once the scheduler is attached it holds the policies of the units adopted
 # meanwhile. A reload asking for another mode during the load is applied when the verifier is
-# done. The verifier is slowed down here: the daemon starts on CPU 1 beside a SCHED_FIFO busy
-# loop (fair-class tasks keep the 5% the kernel's RT throttling leaves), and its main thread is
-# moved to CPU 0 as soon as the verifier's thread exists.
+# done. The verifier is slowed down here: as soon as its thread exists (it works for 3.5 s at
+# full speed), the thread is pinned to CPU 1 beside a SCHED_FIFO busy loop (fair-class tasks keep
+# the 5% the kernel's RT throttling leaves) and the main thread to CPU 0. (Starving the whole
+# daemon from its start instead delays its D-Bus authentication past dbus-daemon's 30 s
+# auth_timeout, and systemd's start timeout.)
 # timeout: 400
 set -euo pipefail
 . /usr/lib/agentcgroup-tests/lib.sh
@@ -24,11 +26,6 @@ wait_mprop() {   # PROP VALUE TIMEOUT
 sched_state_now() { mprop SchedulerState; }
 usec_now() { echo "${EPOCHREALTIME/./}"; }
 
-affinity_dir=/run/systemd/system/agentcgroupd.service.d
-mkdir -p "$affinity_dir"
-printf '[Service]\nCPUAffinity=1\n' > "$affinity_dir/90-test-cpu1.conf"
-cleanup_add "rm -f '$affinity_dir/90-test-cpu1.conf'; systemctl daemon-reload"
-systemctl daemon-reload
 cleanup_add "systemctl stop agent-v1.slice agent-v2.slice 2>/dev/null || true"
 
 hog=""
@@ -49,8 +46,6 @@ _verifier_tid() {
 # starved_start: returns once the daemon said READY=1 with its verifier still at work on CPU 1.
 starved_start() {
     local t0 pid tid
-    chrt -f 50 taskset -c 1 bash -c 'while :; do :; done' &
-    hog=$!
     journal_mark
     t0=$(usec_now)
     systemctl start --no-block agentcgroupd.service
@@ -58,7 +53,11 @@ starved_start() {
     wait_for 60 _verifier_tid >/dev/null || fail "no agc-verifier thread in agentcgroupd within 60 s"
     tid=$(_verifier_tid)
     pid=$(systemctl show -p MainPID --value agentcgroupd.service)
+    taskset -p -c 1 "$tid" >/dev/null || fail "cannot pin the verifier thread $tid to CPU 1 (did it finish already?)"
+    chrt -f 50 taskset -c 1 bash -c 'while :; do :; done' &
+    hog=$!
     taskset -p -c 0 "$pid" >/dev/null || fail "cannot move the main thread to CPU 0"
+    [[ -d /proc/$pid/task/$tid ]] || fail "the verifier finished before it could be slowed down"
     wait_for 60 systemctl is-active --quiet agentcgroupd.service || fail "agentcgroupd did not get ready"
     log "READY=1 after $(( ($(usec_now) - t0) / 1000 )) ms; verifier thread $tid; SchedulerState $(sched_state_now)"
 }
