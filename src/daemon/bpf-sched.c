@@ -234,15 +234,19 @@ static int read_line(const char *path, char *buf, size_t size) {
         return 0;
 }
 
+static void join_loader(SchedBpf *s) {
+        (void) pthread_join(s->loader, NULL);
+        s->loading = false;
+        s->loaded_source = sd_event_source_disable_unref(s->loaded_source);
+        s->loaded_fd = safe_close(s->loaded_fd);
+}
+
 static void wait_for_loader(SchedBpf *s) {
         if (!s->loading)
                 return;
         /* A verifier at work cannot be interrupted: only at shutdown or on an error path. */
         log_info("Waiting for the kernel's verifier to finish with the scheduler.");
-        (void) pthread_join(s->loader, NULL);
-        s->loading = false;
-        s->loaded_source = sd_event_source_disable_unref(s->loaded_source);
-        s->loaded_fd = safe_close(s->loaded_fd);
+        join_loader(s);
 }
 
 static void unload(SchedBpf *s) {
@@ -375,11 +379,7 @@ static int apply_configuration(SchedBpf *s);
 static int on_loaded(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
         SchedBpf *s = userdata;
 
-        (void) pthread_join(s->loader, NULL);
-        s->loading = false;
-        s->loaded_source = sd_event_source_disable_unref(s->loaded_source);
-        s->loaded_fd = safe_close(s->loaded_fd);
-
+        join_loader(s);
         if (s->reconfigure) {
                 s->reconfigure = false;
                 log_info("The configuration changed while the scheduler was loading: applying it now.");
@@ -394,23 +394,17 @@ static int start_verify(SchedBpf *s, const char *path) {
         int r;
 
         s->loaded_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (s->loaded_fd < 0) {
-                log_warning_errno(-errno, "Cannot create an eventfd, verifying the scheduler in the event loop: %m");
-                return finish_load(s, bpf_object__load(s->obj));
-        }
-        r = sd_event_add_io(s->event, &s->loaded_source, s->loaded_fd, EPOLLIN, on_loaded, s);
-        if (r >= 0) {
+        r = s->loaded_fd < 0 ? -errno :
+                sd_event_add_io(s->event, &s->loaded_source, s->loaded_fd, EPOLLIN, on_loaded, s);
+        if (r >= 0)
                 r = -pthread_create(&s->loader, NULL, loader_thread, s);
-                if (r < 0)
-                        s->loaded_source = sd_event_source_disable_unref(s->loaded_source);
-                else
-                        (void) pthread_setname_np(s->loader, "agc-verifier"); /* for top -H */
-        }
         if (r < 0) {
+                s->loaded_source = sd_event_source_disable_unref(s->loaded_source);
                 s->loaded_fd = safe_close(s->loaded_fd);
-                log_warning_errno(r, "Cannot start a thread, verifying the scheduler in the event loop: %m");
+                log_warning_errno(r, "Cannot start a thread for the verifier, verifying the scheduler in the event loop: %m");
                 return finish_load(s, bpf_object__load(s->obj));
         }
+        (void) pthread_setname_np(s->loader, "agc-verifier"); /* for top -H */
         s->loading = true;
         log_info("The kernel is verifying the scheduler %s (%s mode).", path, sched_mode_to_string(s->mode));
         set_state(s, SCHED_STATE_LOADING, "the kernel is verifying %s", path);
