@@ -38,6 +38,11 @@ journal_json_since() {
 
 # The daemon's manager object, for busctl: busctl call "${mgr[@]}" ListUnits
 mgr=(org.agentcgroup1 /org/agentcgroup1 org.agentcgroup1.Manager)
+# mprop PROP: a manager property's value, without its type and quotes (empty off the bus).
+mprop() { busctl get-property "${mgr[@]}" "$1" 2>/dev/null | sed -E 's/^[a-z] //; s/^"(.*)"$/\1/'; }
+wait_mprop() {   # PROP VALUE [TIMEOUT_S]
+    wait_for "${3:-20}" output_is "$2" mprop "$1" || fail "$1 is '$(mprop "$1")', expected '$2'"
+}
 # dsend METHOD ARGS...: a manager method called with dbus-send, as it prints the reply or the
 # error (busctl 252 hides error messages).
 dsend() {
@@ -63,9 +68,7 @@ run_as() {   # USER CMD...: as USER, with the user's groups from /etc/group
 
 # The scheduler is verified in a thread after READY=1 (the daemon serves meanwhile): cases and
 # benchmarks start from a settled daemon, its scheduler enabled, off or failed.
-_scheduler_settled() {
-    [[ $(busctl get-property org.agentcgroup1 /org/agentcgroup1 org.agentcgroup1.Manager SchedulerState 2>/dev/null) != 's "loading"' ]]
-}
+_scheduler_settled() { ! output_is loading mprop SchedulerState; }
 daemon_wait_settled() {
     wait_for 120 _scheduler_settled || fail "the scheduler is still loading 120 s after the daemon started"
 }

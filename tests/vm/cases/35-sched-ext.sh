@@ -10,12 +10,7 @@
 
 [[ -e /sys/kernel/sched_ext/state ]] || skip "kernel $(uname -r) has no sched_ext"
 bus=("${mgr[@]}")
-mprop() { busctl get-property "${bus[@]}" "$1" | sed -E 's/^[a-z] //; s/^"(.*)"$/\1/'; }
 sched_state() { cat /sys/kernel/sched_ext/state; }
-_mprop_is() { [[ $(mprop "$1") == "$2" ]]; }
-wait_mprop() {   # PROP VALUE [TIMEOUT]
-    wait_for "${3:-20}" _mprop_is "$1" "$2" || fail "$1 is '$(mprop "$1")', expected '$2'"
-}
 usage_usec() { awk '/^usage_usec/ {print $2}' "/sys/fs/cgroup$(unit_prop "$1" ControlGroup)/cpu.stat"; }
 # policy of a thread from /proc (chrt does not know SCHED_EXT everywhere)
 sched_policy() { awk '/^policy/ {print $3}' "/proc/$1/sched"; }

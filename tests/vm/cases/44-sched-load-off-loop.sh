@@ -17,13 +17,6 @@ set -euo pipefail
 (($(nproc) >= 2)) || skip "needs 2 CPUs, the VM has $(nproc)"
 command -v bpftool >/dev/null || skip "no bpftool in the image"
 
-bus=(org.agentcgroup1 /org/agentcgroup1 org.agentcgroup1.Manager)
-mprop() { busctl get-property "${bus[@]}" "$1" 2>/dev/null | sed -E 's/^[a-z] //; s/^"(.*)"$/\1/'; }
-_mprop_is() { [[ $(mprop "$1") == "$2" ]]; }
-wait_mprop() {   # PROP VALUE TIMEOUT
-    wait_for "$3" _mprop_is "$1" "$2" || fail "$1 is '$(mprop "$1")', expected '$2'"
-}
-sched_state_now() { mprop SchedulerState; }
 usec_now() { echo "${EPOCHREALTIME/./}"; }
 
 cleanup_add "systemctl stop agent-v1.slice agent-v2.slice 2>/dev/null || true"
@@ -59,19 +52,19 @@ starved_start() {
     taskset -p -c 0 "$pid" >/dev/null || fail "cannot move the main thread to CPU 0"
     [[ -d /proc/$pid/task/$tid ]] || fail "the verifier finished before it could be slowed down"
     wait_for 60 systemctl is-active --quiet agentcgroupd.service || fail "agentcgroupd did not get ready"
-    log "READY=1 after $(( ($(usec_now) - t0) / 1000 )) ms; verifier thread $tid; SchedulerState $(sched_state_now)"
+    log "READY=1 after $(( ($(usec_now) - t0) / 1000 )) ms; verifier thread $tid; SchedulerState $(mprop SchedulerState)"
 }
 
 # ---- 1: the bus, profiles and the scheduler's policies while the verifier works ----
 starved_start
-assert_eq loading "$(sched_state_now)" "SchedulerState once the daemon is ready"
+assert_eq loading "$(mprop SchedulerState)" "SchedulerState once the daemon is ready"
 assert_contains "$(agentcgroupctl status)" "Scheduler: loading: the kernel is verifying" "agentcgroupctl status during the load"
 assert_contains "$(systemctl show -p StatusText --value agentcgroupd.service)" "the kernel is verifying the CPU scheduler" "StatusText"
 # A scope started now gets its profile (tool-burst: MemoryHigh=2G) while the scheduler loads.
 t0=$(usec_now)
 scope_start tool-v1 agent-v1.slice sleep 600
 wait_prop tool-v1.scope MemoryHigh 2147483648 30
-assert_eq loading "$(sched_state_now)" "SchedulerState once tool-v1.scope had its profile"
+assert_eq loading "$(mprop SchedulerState)" "SchedulerState once tool-v1.scope had its profile"
 log "tool-v1.scope had its profile $(( ($(usec_now) - t0) / 1000 )) ms after its start, the verifier still at work"
 # Not "journal_since | grep -q": with pipefail, grep leaving early fails the pipeline (EPIPE).
 assert_contains "$(journal_since)" 'The kernel is verifying the scheduler' "the daemon's journal since its start"
@@ -93,11 +86,11 @@ daemon_stop
 
 # ---- 2: a reload during the load that asks for another mode ----
 starved_start
-assert_eq loading "$(sched_state_now)" "SchedulerState once the daemon is ready"
+assert_eq loading "$(mprop SchedulerState)" "SchedulerState once the daemon is ready"
 dropin_write 92-sched-partial.conf '[Manager]
 Scheduler=partial'
 daemon_reload
-assert_eq loading "$(sched_state_now)" "SchedulerState after the reload was answered"
+assert_eq loading "$(mprop SchedulerState)" "SchedulerState after the reload was answered"
 unstarve
 wait_mprop SchedulerMode partial 120
 assert_eq enabled "$(mprop SchedulerState)"
