@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Build and cache the images the VM test bed boots:
 #   - a Debian bookworm root with systemd, packed as an initramfs (rootfs-<hash>.cpio.zst);
-#   - the newest Debian kernel with sched_ext (from trixie-backports or sid, resolved at run time)
+#   - the newest Debian kernel with sched_ext (from trixie-backports or sid, resolved at run time;
+#     or the one --kernel names)
 #     and a small set of its modules as a second initramfs archive (kernel-<ver>/).
 # Everything lives in the cache directory, outside the work tree, and is rebuilt only when its
 # inputs change. Quiet when everything is cached.
 #
-# usage: image.sh [--print-paths] [--refresh-kernel]
+# usage: image.sh [--print-paths] [--refresh-kernel] [--kernel VERSION]
 #   --print-paths     print KERNEL=... KERNEL_VERSION=... ROOTFS=... MODULES_CPIO=... on stdout
 #   --refresh-kernel  look for a newer kernel now instead of at most once a day
+#   --kernel VERSION  this kernel instead of the newest: a release (6.16.3+deb13-amd64) or a
+#                     version prefix (6.16: its newest release in the suites); a cached match
+#                     is used without looking at the archive
 # env:   AGENTCGROUP_CACHE           cache directory (default ${XDG_CACHE_HOME:-~/.cache}/agentcgroup)
 #        AGENTCGROUP_KERNEL_SUITES   suites searched for the kernel (default "trixie-backports sid")
+#        AGENTCGROUP_KERNEL          as --kernel
 set -euo pipefail
 
 cache=${AGENTCGROUP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/agentcgroup}
@@ -37,14 +42,19 @@ die()  { echo "vm: error: $*" >&2; exit 1; }
 
 print_paths=0
 refresh_kernel=0
-for arg in "$@"; do
-    case $arg in
-        --print-paths) print_paths=1 ;;
-        --refresh-kernel) refresh_kernel=1 ;;
+kernel_pin=${AGENTCGROUP_KERNEL:-}
+while (($#)); do
+    case $1 in
+        --print-paths) print_paths=1; shift ;;
+        --refresh-kernel) refresh_kernel=1; shift ;;
+        --kernel) kernel_pin=${2:?--kernel needs a version}; shift 2 ;;
         -h|--help) sed -n '2,/^set -euo/{/^set/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
-        *) die "unknown argument: $arg (see --help)" ;;
+        *) die "unknown argument: $1 (see --help)" ;;
     esac
 done
+# A release is digits and dots, optionally "+debN-amd64"; a prefix stops at a dot boundary.
+[[ -z $kernel_pin || $kernel_pin =~ ^[0-9]+(\.[0-9]+)*(\+deb[0-9]+-amd64)?$ ]] \
+    || die "--kernel $kernel_pin: want a release like 6.16.3+deb13-amd64 or a prefix like 6.16"
 
 [[ $(id -u) == 0 ]] || die "must run as root (debootstrap, chroot, device nodes in the image)"
 for tool in debootstrap zstd cpio apt-get dpkg-deb chroot flock sha256sum; do
@@ -202,10 +212,8 @@ papt_get()   { apt-get "${apt_opts[@]}" "$@"; }
 papt_cache() { apt-cache "${apt_opts[@]}" "$@"; }
 has_pkg()    { [[ -n $(papt_cache show --no-all-versions "$1" 2>/dev/null) ]]; }
 
-# Sets kver (the kernel release, e.g. 7.3.4+deb13-amd64), kpkgver, kpkgs (packages to fetch)
-# and ksrc (version and suite, for messages).
-resolve_kernel() {
-    local mirror s line v best="" src="" dep
+kernel_apt_update() {
+    local mirror s
     mirror=$(apt_mirror)
     mkdir -p "$aptdir"/{empty,state/lists/partial,cache/archives/partial}
     : > "$aptdir/state/status"
@@ -213,9 +221,35 @@ resolve_kernel() {
         echo "deb [signed-by=$keyring] $mirror $s main"
     done > "$aptdir/sources.list"
     papt_get update -qq >"$aptdir/update.log" 2>&1 || { cat "$aptdir/update.log" >&2; return 1; }
+}
 
-    # Newest linux-image-amd64 of all suites (backports suites have a lower pin priority, so
-    # apt's own candidate would not be the newest).
+# Sets kpkgs (the packages holding the kernel $kver) and kpkgver (their version). Which
+# packages differs between Debian releases (linux-image-<r>[-unsigned] before 7.x;
+# linux-binary-<r>, linux-modules-<r> and linux-base-<r> since). Prefers unsigned images.
+kernel_packages() {
+    local p
+    kpkgs=()
+    for p in "linux-binary-unsigned-$kver" "linux-binary-$kver" "linux-image-$kver-unsigned" "linux-image-$kver"; do
+        if has_pkg "$p"; then kpkgs+=("$p"); break; fi
+    done
+    [[ ${#kpkgs[@]} -gt 0 ]] || { warn "no kernel image package for $kver"; return 1; }
+    for p in "linux-modules-$kver" "linux-base-$kver"; do
+        if has_pkg "$p"; then kpkgs+=("$p"); fi
+    done
+    # A split kernel whose modules package left the archive cannot give zram or its config.
+    if [[ ${kpkgs[0]} == linux-binary-* && ${#kpkgs[@]} == 1 ]]; then
+        warn "${kpkgs[0]} has no linux-modules-$kver beside it in ${kernel_suites[*]}"; return 1
+    fi
+    kpkgver=$(papt_cache show --no-all-versions "${kpkgs[0]}" | sed -n 's/^Version: //p' | head -n1)
+    [[ -n $kpkgver ]] || { warn "no version for ${kpkgs[0]}"; return 1; }
+}
+
+# Sets kver (the kernel release, e.g. 7.3.4+deb13-amd64), kpkgver, kpkgs (packages to fetch)
+# and ksrc (version and suite, for messages): the newest linux-image-amd64 of all suites
+# (backports suites have a lower pin priority, so apt's own candidate would not be the newest).
+resolve_kernel() {
+    local line v best="" src="" dep
+    kernel_apt_update || return 1
     while read -r line; do
         v=$(awk -F' *[|] *' '{print $2}' <<< "$line")
         if [[ -z $best ]] || dpkg --compare-versions "$v" gt "$best"; then
@@ -224,25 +258,41 @@ resolve_kernel() {
         fi
     done < <(papt_cache madison linux-image-amd64)
     [[ -n $best ]] || { warn "no linux-image-amd64 in ${kernel_suites[*]}"; return 1; }
-
-    # The metapackage depends on linux-image-<release>; which packages hold the kernel differs
-    # between Debian releases (linux-image-<r>[-unsigned] before 7.x; linux-binary-<r>,
-    # linux-modules-<r> and linux-base-<r> since). Prefer unsigned images.
     dep=$(papt_cache show "linux-image-amd64=$best" | sed -n 's/^Depends: //p' | tr ',' '\n' \
           | grep -oE 'linux-image-[0-9][^ ]*' | head -n1)
     [[ -n $dep ]] || { warn "cannot find the versioned kernel package of linux-image-amd64 $best"; return 1; }
     kver=${dep#linux-image-}
+    kernel_packages || return 1
     kpkgver=$best
-    kpkgs=()
-    local p
-    for p in "linux-binary-unsigned-$kver" "linux-binary-$kver" "linux-image-$kver-unsigned" "linux-image-$kver"; do
-        if has_pkg "$p"; then kpkgs+=("$p"); break; fi
+    ksrc="newest is $kver ($best from $src)"
+}
+
+# The same for --kernel: the newest plain amd64 release matching $kernel_pin whose packages
+# are all in the archive.
+resolve_pinned_kernel() {
+    local releases=()
+    kernel_apt_update || return 1
+    mapfile -t releases < <(papt_cache pkgnames linux- \
+           | sed -nE 's/^linux-(image|binary|binary-unsigned)-([0-9][0-9.]*\+deb[0-9]+-amd64)(-unsigned)?$/\2/p' \
+           | pin_matches | sort -urV)
+    [[ ${#releases[@]} -gt 0 ]] || { warn "no kernel $kernel_pin in ${kernel_suites[*]}"; return 1; }
+    for kver in "${releases[@]}"; do
+        if kernel_packages; then
+            ksrc="$kver ($kpkgver) as asked by --kernel $kernel_pin"
+            return 0
+        fi
     done
-    for p in "linux-modules-$kver" "linux-base-$kver"; do
-        if has_pkg "$p"; then kpkgs+=("$p"); fi
+    warn "no release of $kernel_pin has all its packages (tried ${releases[*]})"
+    return 1
+}
+
+# Filters releases (one per line) down to those --kernel names: the release itself, or any
+# release of the version prefix (6.1 matches 6.1.5+deb13-amd64, not 6.16.3+deb13-amd64).
+pin_matches() {
+    local r
+    while read -r r; do
+        if [[ $r == "$kernel_pin" || $r == "$kernel_pin".* || $r == "$kernel_pin"+* ]]; then echo "$r"; fi
     done
-    [[ ${#kpkgs[@]} -gt 0 ]] || { warn "no kernel image package for $kver"; return 1; }
-    ksrc="$best from $src"
 }
 
 # Download and unpack the chosen kernel into kernel-<kver>/: vmlinuz, config, and the .debs
@@ -250,7 +300,7 @@ resolve_kernel() {
 build_kernel() {
     local kdir=$1 tmp x vmlinuz config p
     new_tmp tmp
-    say "kernel: newest is $kver ($ksrc); downloading ${kpkgs[*]}..."
+    say "kernel: $ksrc; downloading ${kpkgs[*]}..."
     mkdir -p "$tmp/debs"
     (cd "$tmp/debs" && papt_get download -q "${kpkgs[@]/%/=$kpkgver}") >"$tmp/download.log" 2>&1 \
         || { cat "$tmp/download.log" >&2; return 1; }
@@ -320,7 +370,21 @@ newest_cached_kernel() {
 }
 
 kver=""
-if [[ $refresh_kernel == 0 && -n $(find "$kernel_stamp" -mmin -1440 2>/dev/null) ]]; then
+if [[ -n $kernel_pin ]]; then
+    # A pinned kernel is kept (marked) when the default one's resolution prunes the cache.
+    if [[ $refresh_kernel == 0 ]]; then
+        kver=$(find "$cache" -maxdepth 2 -path "$cache/kernel-*/vmlinuz" -printf '%h\n' \
+               | sed 's|.*/kernel-||' | pin_matches | sort -V | tail -n1)
+    fi
+    if [[ -z $kver ]]; then
+        resolve_pinned_kernel || die "cannot resolve kernel $kernel_pin (see above)"
+        if [[ ! -f $cache/kernel-$kver/vmlinuz ]]; then
+            build_kernel "$cache/kernel-$kver" || die "kernel $kver cannot serve the VM (see above)"
+            say "kernel $kver ready (sched_ext on)"
+        fi
+    fi
+    touch "$cache/kernel-$kver/pinned"
+elif [[ $refresh_kernel == 0 && -n $(find "$kernel_stamp" -mmin -1440 2>/dev/null) ]]; then
     kver=$(<"$kernel_stamp")
     [[ -f $cache/kernel-$kver/vmlinuz ]] || kver=""
 fi
@@ -335,9 +399,11 @@ if [[ -z $kver ]]; then
     fi
     if [[ -n $kver ]]; then
         echo "$kver" > "$kernel_stamp"
-        # Keep the chosen kernel and the newest other one (offline fallback), drop the rest.
+        # Keep the chosen kernel, the newest other one (offline fallback) and the pinned ones.
         find "$cache" -maxdepth 1 -type d -name 'kernel-*' ! -name "kernel-$kver" -printf '%f\n' \
-            | sort -V | head -n -1 | while read -r d; do rm -rf "${cache:?}/$d"; done
+            | sort -V | head -n -1 | while read -r d; do
+                [[ -e $cache/$d/pinned ]] || rm -rf "${cache:?}/$d"
+            done
     else
         kver=$(newest_cached_kernel) || true
         [[ -n $kver ]] || die "cannot resolve a kernel with sched_ext and none is cached"

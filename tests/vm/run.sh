@@ -2,7 +2,7 @@
 # Boot the agentcgroup VM test bed once and run test cases in it.
 #
 # usage: run.sh [--destdir DIR] [--tests DIR_OR_FILE...] [--mem MB] [--timeout SECONDS]
-#               [--filter GLOB] [--log-dir DIR] [--traces DIR | --no-traces] [-v]
+#               [--filter GLOB] [--log-dir DIR] [--traces DIR | --no-traces] [--kernel VERSION] [-v]
 #   --destdir DIR   install tree (meson install --destdir DIR) copied over / of the VM
 #   --traces DIR    .trace files copied to /usr/lib/agentcgroup-tests/traces/ in the VM
 #                   (default: ../shared/traces beside the checkout, if it exists)
@@ -12,6 +12,8 @@
 #   --timeout S     limit for the whole VM run (default: the cases' timeouts + 120 s, >= 900)
 #   --filter GLOB   run only cases whose name matches (e.g. '0*' or '*sched*')
 #   --log-dir DIR   where logs go (default build/vm-logs/<timestamp> under the current dir)
+#   --kernel VER    boot this kernel instead of the newest (image.sh --kernel: a release such
+#                   as 6.16.3+deb13-amd64 or a version prefix such as 6.16)
 #   -v              also stream the cases' output
 # env: AGENTCGROUP_CACHE (image cache, see image.sh), AGENTCGROUP_VM_APPEND (extra kernel
 #      arguments), AGENTCGROUP_VM_BOOT_TIMEOUT (seconds until the runner must have started, 300),
@@ -26,7 +28,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 say()  { echo "vm: $*"; }
 die()  { echo "vm: error: $*" >&2; exit 2; }
 
-destdir="" mem=2048 total_timeout="" filter='*' log_dir="" verbose=0 traces=default
+destdir="" mem=2048 total_timeout="" filter='*' log_dir="" verbose=0 traces=default kernel=""
 tests=()
 while (($#)); do
     case $1 in
@@ -39,6 +41,7 @@ while (($#)); do
         --log-dir) log_dir=${2:?--log-dir needs a directory}; shift 2 ;;
         --traces) traces=${2:?--traces needs a directory}; shift 2 ;;
         --no-traces) traces=""; shift ;;
+        --kernel) kernel=${2:?--kernel needs a version}; shift 2 ;;
         -v|--verbose) verbose=1; shift ;;
         -h|--help) sed -n '2,/^set -euo/{/^set/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
         *) die "unknown argument: $1 (see --help)" ;;
@@ -100,7 +103,9 @@ fi
 log_dir=$(cd "$log_dir" && pwd)
 
 # ---- images ----
-paths=$("$here/image.sh" --print-paths) || die "image.sh failed"
+image_args=(--print-paths)
+[[ -z $kernel ]] || image_args+=(--kernel "$kernel")
+paths=$("$here/image.sh" "${image_args[@]}") || die "image.sh failed"
 eval "$paths"   # KERNEL KERNEL_VERSION ROOTFS MODULES_CPIO
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/agentcgroup-vm.XXXXXX")
