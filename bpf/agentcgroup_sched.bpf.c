@@ -96,6 +96,16 @@ bool bpf_cpumask_test_cpu(u32 cpu, const struct cpumask *cpumask) __ksym;
 struct task_struct *scx_bpf_dsq_peek(u64 dsq_id) __ksym __weak;
 void scx_bpf_task_set_slice(struct task_struct *p, u64 slice) __ksym __weak;
 
+/* The DSQ iterator (every sched_ext kernel), for kernels without scx_bpf_dsq_peek(). The
+ * kernel's struct is 48 bytes; the verifier takes the size from the kernel's own type, so a
+ * larger buffer under another name does. */
+struct bpf_iter_scx_dsq___agc {
+	u64 opaque[8];
+} __attribute__((aligned(8)));
+int bpf_iter_scx_dsq_new(struct bpf_iter_scx_dsq___agc *it, u64 dsq_id, u64 flags) __ksym __weak;
+struct task_struct *bpf_iter_scx_dsq_next(struct bpf_iter_scx_dsq___agc *it) __ksym __weak;
+void bpf_iter_scx_dsq_destroy(struct bpf_iter_scx_dsq___agc *it) __ksym __weak;
+
 static __always_inline void insert(struct task_struct *p, u64 dsq, u64 slice, u64 flags)
 {
 	if (bpf_ksym_exists(scx_bpf_dsq_insert))
@@ -523,32 +533,58 @@ void BPF_PROG(agc_enqueue, struct task_struct *p, u64 enq_flags)
 	insert_vtime(p, SHARED_DSQ, slice, vt, enq_flags);
 }
 
+/* The key (virtual time) of the first task waiting in dsq_id; false when none waits. A vtime
+ * DSQ lists its tasks in key order, so the iterator's first task is the one peek returns. */
+static bool first_waiting_key(u64 dsq_id, u64 *key)
+{
+	struct bpf_iter_scx_dsq___agc it;
+	struct task_struct *head;
+	bool found = false;
+
+	if (bpf_ksym_exists(scx_bpf_dsq_peek)) {
+		head = scx_bpf_dsq_peek(dsq_id);
+		if (!head)
+			return false;
+		*key = BPF_CORE_READ((struct task_struct___agc *)head, scx.dsq_vtime);
+		return true;
+	}
+	if (!bpf_ksym_exists(bpf_iter_scx_dsq_new))
+		return false;
+	if (bpf_iter_scx_dsq_new(&it, dsq_id, 0) == 0) {
+		head = bpf_iter_scx_dsq_next(&it);
+		if (head) {
+			*key = BPF_CORE_READ((struct task_struct___agc *)head, scx.dsq_vtime);
+			found = true;
+		}
+	}
+	bpf_iter_scx_dsq_destroy(&it);
+	return found;
+}
+
 /* Whether prev, whose slice ran out, should go on: its cgroup's virtual time, counting the run
  * not yet charged, is still below the key of the first waiting task. Without this a CPU always
  * switches to a waiting task, so a cgroup with as many tasks as CPUs could never get more than
- * its turn. Kernels without scx_bpf_dsq_peek() (before 7.1) always switch. */
+ * its turn. */
 static bool keep_running(struct task_struct *prev)
 {
 	struct task_struct___agc *p = (void *)prev;
-	struct task_struct *head;
 	struct taskx *tx;
 	struct cgx *c;
-	u64 vt, share, slice, ran;
+	u64 vt, share, slice, ran, head_key;
 
-	if (!bpf_ksym_exists(scx_bpf_dsq_peek) || !(BPF_CORE_READ(p, scx.flags) & SCX_TASK_QUEUED))
+	if (!(BPF_CORE_READ(p, scx.flags) & SCX_TASK_QUEUED))
 		return false;
 	tx = taskx_of(prev);
 	if (!tx || !tx->started_ns || !(c = cgx_of(tx->cgid)))
 		return false;
-	head = scx_bpf_dsq_peek(SHARED_DSQ);
-	if (!head)
+	if (!first_waiting_key(SHARED_DSQ, &head_key))
 		return false; /* nothing waits: the kernel keeps prev anyway */
 	share = c->share ?: SHARE_ONE;
 	ran = bpf_ktime_get_ns() - tx->started_ns;
 	if (ran > MAX_CHARGE_NS)
 		ran = MAX_CHARGE_NS;
 	vt = c->vtime + ran * SHARE_ONE / share;
-	if ((s64)(vt - BPF_CORE_READ((struct task_struct___agc *)head, scx.dsq_vtime)) > 0)
+	if ((s64)(vt - head_key) > 0)
 		return false;
 	slice = slice_of(policy_of(tx->cgid));
 	if (bpf_ksym_exists(scx_bpf_task_set_slice))
@@ -793,7 +829,8 @@ void BPF_PROG(agc_exit, struct scx_exit_info___agc *ei)
 	struct sched_exit_event *e;
 
 	exit_event.kind = BPF_CORE_READ(ei, kind);
-	exit_event.exit_cpu = BPF_CORE_READ(ei, exit_cpu);
+	/* exit_cpu came with 6.17; -1 where the kernel does not say. */
+	exit_event.exit_cpu = bpf_core_field_exists(ei->exit_cpu) ? BPF_CORE_READ(ei, exit_cpu) : -1;
 	exit_event.exit_code = BPF_CORE_READ(ei, exit_code);
 	bpf_probe_read_kernel_str(exit_event.reason, sizeof(exit_event.reason), BPF_CORE_READ(ei, reason));
 	bpf_probe_read_kernel_str(exit_event.msg, sizeof(exit_event.msg), BPF_CORE_READ(ei, msg));
