@@ -190,6 +190,8 @@ unsigned memcg_bpf_detect_btf(const struct btf *btf) {
                 return 0;
         if (btf__find_by_name_kind(btf, "__mem_cgroup_handle_over_high", BTF_KIND_FUNC) > 0)
                 r |= MEMCG_BTF_OVER_HIGH_FUNC;
+        if (btf__find_by_name_kind(btf, "mem_cgroup_handle_over_high", BTF_KIND_FUNC) > 0)
+                r |= MEMCG_BTF_OVER_HIGH_FUNC_OLD;
         for (size_t i = 0; i < ELEMENTSOF(kfuncs); i++)
                 if (btf__find_by_name_kind(btf, kfuncs[i], BTF_KIND_FUNC) > 0)
                         n++;
@@ -329,14 +331,29 @@ static int load_observe(MemcgBpf *m, const char *dir) {
         const MemcgFeature f = MEMCG_FEATURE_OBSERVE;
         struct bpf_program *prog;
         struct bpf_map *map;
+        const char *target;
         size_t n = 0;
         int r, reused;
 
-        if (!(m->btf & MEMCG_BTF_OVER_HIGH_FUNC))
-                return absent(m, f, "the kernel's BTF has no function __mem_cgroup_handle_over_high to attach fentry/fexit to");
+        /* The object names the current handler; older kernels have it without the underscores
+         * (a real function, not the inline wrapper the rename left behind). */
+        if (m->btf & MEMCG_BTF_OVER_HIGH_FUNC)
+                target = "__mem_cgroup_handle_over_high";
+        else if (m->btf & MEMCG_BTF_OVER_HIGH_FUNC_OLD)
+                target = "mem_cgroup_handle_over_high";
+        else
+                return absent(m, f, "the kernel's BTF has no function __mem_cgroup_handle_over_high "
+                              "or mem_cgroup_handle_over_high to attach fentry/fexit to");
         r = open_object(m, f, dir, OBSERVE_OBJECT, &m->observe);
         if (r <= 0)
                 return r;
+        bpf_object__for_each_program(prog, m->observe) {
+                r = bpf_program__set_attach_target(prog, 0, target);
+                if (r < 0) {
+                        unload_observe(m);
+                        return absent(m, f, "cannot aim %s at %s: %s", bpf_program__name(prog), target, strerror(-r));
+                }
+        }
 
         map = bpf_object__find_map_by_name(m->observe, "throttle_events");
         if (!map || bpf_map__key_size(map) != sizeof(uint64_t) ||

@@ -37,6 +37,8 @@ enum {
         MEMCG_BTF_OPS_BELOW_MIN   = 1U << 5,
         MEMCG_BTF_KFUNCS          = 1U << 6,  /* FUNCs bpf_get_mem_cgroup, bpf_mem_cgroup_memory_events,
                                                * bpf_mem_cgroup_usage, all three */
+        MEMCG_BTF_OVER_HIGH_FUNC_OLD = 1U << 7, /* FUNC mem_cgroup_handle_over_high: the same handler
+                                                  * before its rename (6.16 and older) */
 };
 
 typedef struct MemcgThrottleStats {

@@ -18,6 +18,7 @@ enum {
         FAKE_OVER_HIGH = 1 << 2,
         FAKE_KFUNCS = 1 << 3,
         FAKE_KFUNCS_BUT_ONE = 1 << 4,
+        FAKE_OVER_HIGH_OLD = 1 << 5,    /* the handler before its rename */
 };
 
 static int add_func(struct btf *btf, const char *name, int proto) {
@@ -51,6 +52,8 @@ static struct btf *fake_btf(unsigned what) {
         ASSERT_OK(btf__add_func_param(btf, "gfp_mask", uint));
         if (what & FAKE_OVER_HIGH)
                 ASSERT_TRUE(add_func(btf, "__mem_cgroup_handle_over_high", proto) > 0);
+        if (what & FAKE_OVER_HIGH_OLD)
+                ASSERT_TRUE(add_func(btf, "mem_cgroup_handle_over_high", proto) > 0);
         if (what & (FAKE_KFUNCS | FAKE_KFUNCS_BUT_ONE)) {
                 ASSERT_TRUE(add_func(btf, "bpf_get_mem_cgroup", proto) > 0);
                 ASSERT_TRUE(add_func(btf, "bpf_mem_cgroup_usage", proto) > 0);
@@ -92,6 +95,11 @@ TEST(detect_mainline) {
         /* What 7.x kernels have: the fentry target and the kfuncs, no struct_ops. */
         detect(FAKE_OVER_HIGH | FAKE_KFUNCS, MEMCG_BTF_OVER_HIGH_FUNC | MEMCG_BTF_KFUNCS);
         detect(FAKE_OVER_HIGH | FAKE_KFUNCS_BUT_ONE, MEMCG_BTF_OVER_HIGH_FUNC);
+}
+
+TEST(detect_handler_before_rename) {
+        /* 6.16: mem_cgroup_handle_over_high() is the handler itself, and there are no kfuncs. */
+        detect(FAKE_OVER_HIGH_OLD, MEMCG_BTF_OVER_HIGH_FUNC_OLD);
 }
 
 TEST(detect_rfc_variants) {
