@@ -464,6 +464,14 @@ int manager_start(Manager *m) {
         if (r < 0)
                 log_warning_errno(r, "Failed to enable the watchdog, continuing without: %m");
 
+        /* BPF is a bonus: every failure leaves a feature absent and says why, nothing more.
+         * Before the bus: its programs load inline, and sd-bus finishes the authentication in
+         * the event loop; a starved verifier must not keep it waiting past dbus-daemon's 30 s
+         * auth_timeout, after which the daemon would lose the bus and exit. */
+        r = memcg_bpf_new(&m->bpf, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the BPF memory side: %m");
+
         r = sd_bus_open_system_with_description(&m->bus, "agentcgroupd");
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus: %m");
@@ -491,10 +499,6 @@ int manager_start(Manager *m) {
         r = memory_setup(m);
         if (r < 0)
                 return r;
-        /* BPF is a bonus: every failure leaves a feature absent and says why, nothing more. */
-        r = memcg_bpf_new(&m->bpf, NULL);
-        if (r < 0)
-                return log_error_errno(r, "Failed to set up the BPF memory side: %m");
         /* After the memory side: the scheduler shares memcg_observe's pinned throttle map. */
         r = cpu_setup(m);
         if (r < 0)
