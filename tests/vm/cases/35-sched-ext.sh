@@ -211,6 +211,8 @@ journal_json_since AGENTCGROUP_UNIT=ylow.scope | jq -r .MESSAGE | grep 'Yields t
     fail "no journal entry for ylow's yield naming its cause: $(journal_json_since AGENTCGROUP_UNIT=ylow.scope | jq -r .MESSAGE | tail -5)"
 # Without the hog, RelaxSec= (2 s) of calm later the squeeze ends.
 pkill -f -- '--vm-bytes 350M' || fail "no memory hog in ylow to stop"
+# Its worker renames itself (stress-ng-vm) and may outlive the parent while throttled.
+pkill -f '^stress-ng-vm' || true
 wait_for 30 _yield_is ylow.scope false || {
     journal_json_since AGENTCGROUP_UNIT=ylow.scope | jq -r .MESSAGE | tail -n 8
     fail "ylow still yields after its memory hog ended: it holds $(cat "$ylow_cg/memory.current") bytes, the domain $(cat /sys/fs/cgroup/agent.slice/memory.current) of $(cat /sys/fs/cgroup/agent.slice/memory.max)"
