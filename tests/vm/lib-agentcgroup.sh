@@ -39,6 +39,9 @@ journal_json_since() {
 # The daemon's manager object, for busctl: busctl call "${mgr[@]}" ListUnits
 mgr=(org.agentcgroup1 /org/agentcgroup1 org.agentcgroup1.Manager)
 # mprop PROP: a manager property's value, without its type and quotes (empty off the bus).
+# btf_has_func NAME: the running kernel's BTF has FUNC NAME. grep -c, not -q: it reads to the
+# end, so bpftool never writes into a closed pipe (pipefail).
+btf_has_func() { bpftool btf dump file /sys/kernel/btf/vmlinux | grep -c "FUNC '$1'" >/dev/null; }
 mprop() { busctl get-property "${mgr[@]}" "$1" 2>/dev/null | sed -E 's/^[a-z] //; s/^"(.*)"$/\1/'; }
 wait_mprop() {   # PROP VALUE [TIMEOUT_S]
     wait_for "${3:-20}" output_is "$2" mprop "$1" || fail "$1 is '$(mprop "$1")', expected '$2'"

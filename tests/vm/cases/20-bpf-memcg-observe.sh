@@ -16,8 +16,6 @@ HOOK=__mem_cgroup_handle_over_high
 
 [[ -r $OBJ ]] || skip "$OBJ is not installed (BPF build disabled)"
 [[ -r /sys/kernel/btf/vmlinux ]] || skip "kernel $(uname -r) has no BTF (fentry needs it)"
-# grep -c, not -q: it reads to the end, so bpftool never writes into a closed pipe (pipefail).
-btf_has_func() { bpftool btf dump file /sys/kernel/btf/vmlinux | grep -c "FUNC '$1'" >/dev/null; }
 if ! btf_has_func "$HOOK"; then
     # bpftool attaches by section name; the daemon's loader aims the programs at the old name
     # (case 23 checks it there).

@@ -33,8 +33,6 @@ probe() {
     sed "s/^/[$name] /" "$name.out" "$name.err" | while IFS= read -r l; do log "$l"; done
     return $rc
 }
-# grep -c, not -q: it reads to the end, so bpftool never writes into a closed pipe (pipefail).
-btf_has_func() { bpftool btf dump file /sys/kernel/btf/vmlinux | grep -c "FUNC '$1'" >/dev/null; }
 pin_id() { bpftool map show pinned "$PIN" -j | jq -r .id; }
 field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" "$2"; }   # NAME FILE: value of NAME= in FILE
 
